@@ -1,0 +1,1 @@
+"""The application server (see ARCHITECTURE.md); its sample program library ships here."""

@@ -1,0 +1,1 @@
+"""Orchestration jobs: the model, the design server, the runtime (see ARCHITECTURE.md)."""

@@ -1,0 +1,141 @@
+"""Initialising an installation: the home folder, key files, schema, built-ins, the admin."""
+
+from __future__ import annotations
+
+import secrets
+import shutil
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from baton.registry import access, groups, libraries, roles, users
+from baton.registry.database import Database
+from baton.registry.enums import (
+    AUTHENTICATED_GROUP,
+    PUBLIC_GROUP,
+    Action,
+    PrincipalKind,
+    ResourceKind,
+)
+from baton.registry.models import Group, Role
+from baton.registry.vault import Vault
+from baton.settings import CONFIG_FILE, Settings
+
+ADMIN = "admin"
+SAMPLE_LIBRARY = "sample"
+SESSION_KEY_FILE = "session.key"
+
+_CONFIG_TEMPLATE = """\
+# Baton settings. Every key is optional; `baton config show` lists them all with their
+# effective values. Environment variables BATON_<KEY> (BATON_<SECTION>__<KEY>) override them.
+
+# port = 8080
+# host = "127.0.0.1"
+# database_url = "postgresql://baton@127.0.0.1/baton"
+
+[auth]
+# pam_enabled = false
+
+[secrets]
+# algorithm = "aes-256-gcm"   # or "chacha20-poly1305"; applied by `baton secrets rotate`
+"""
+
+
+@dataclass(frozen=True)
+class InitResult:
+    """What :func:`initialise` did."""
+
+    home: Path
+    created_admin: bool
+    #: The admin's password when it was generated here (to print once), else None.
+    generated_password: str | None
+
+
+def _write_secret_file(path: Path, content: bytes) -> None:
+    path.touch(mode=0o600, exist_ok=False)
+    path.chmod(0o600)
+    path.write_bytes(content)
+
+
+def ensure_builtins(session: Session) -> None:
+    """Create the built-in groups and roles that are missing (idempotent)."""
+    present = set(session.scalars(select(Group.name)))
+    for name, description in (
+        (PUBLIC_GROUP, "Everyone, signed in or not."),
+        (AUTHENTICATED_GROUP, "Every signed-in user."),
+    ):
+        if name not in present:
+            groups.create_group(session, name, description=description, builtin=True)
+    present_roles = set(session.scalars(select(Role.name)))
+    for name, (description, capabilities) in roles.BUILTIN_ROLES.items():
+        if name not in present_roles:
+            roles.create_role(
+                session, name, [str(c) for c in capabilities], description=description, builtin=True
+            )
+
+
+def session_secret(home: Path) -> bytes:
+    """The key that signs browser session cookies."""
+    return (home / SESSION_KEY_FILE).read_bytes()
+
+
+def initialise(settings: Settings, *, database: Database | None = None) -> InitResult:
+    """Prepare ``settings.home``: idempotent, never replaces a key or a password."""
+    home = settings.home
+    home.mkdir(parents=True, exist_ok=True)
+    home.chmod(0o700)
+    config = home / CONFIG_FILE
+    if not config.exists():
+        config.write_text(_CONFIG_TEMPLATE)
+    if not settings.key_path.exists():
+        Vault.create(settings.key_path, settings.secrets.algorithm)
+    if not (home / SESSION_KEY_FILE).exists():
+        _write_secret_file(home / SESSION_KEY_FILE, secrets.token_bytes(32))
+    sample_dir = home / "programs" / SAMPLE_LIBRARY
+    if not sample_dir.exists():
+        source = resources.files("baton.appserver") / "samples"
+        sample_dir.mkdir(parents=True)
+        for item in source.iterdir():
+            if item.name.endswith(".py"):
+                with resources.as_file(item) as path:
+                    shutil.copyfile(path, sample_dir / item.name)
+
+    db = database or Database(settings.registry_url)
+    try:
+        db.upgrade()
+        with db.session() as session:
+            ensure_builtins(session)
+            generated: str | None = None
+            created = users.find(session, ADMIN) is None
+            if created:
+                if settings.admin_password is not None:
+                    password = settings.admin_password.get_secret_value()
+                else:
+                    password = generated = secrets.token_urlsafe(12)
+                users.create_user(session, ADMIN, password=password, display_name="Administrator")
+                roles.assign(session, "admin", PrincipalKind.USER, ADMIN)
+            if libraries.find(session, SAMPLE_LIBRARY) is None:
+                libraries.create_library(
+                    session,
+                    SAMPLE_LIBRARY,
+                    str(sample_dir.resolve()),
+                    description="Sample programs shipped with Baton.",
+                )
+                roles.assign(session, "webuser", PrincipalKind.GROUP, AUTHENTICATED_GROUP)
+                for action in (Action.READ, Action.RUN):
+                    access.grant(
+                        session,
+                        PrincipalKind.GROUP,
+                        AUTHENTICATED_GROUP,
+                        ResourceKind.LIBRARY,
+                        SAMPLE_LIBRARY,
+                        action,
+                        granted_by="baton init",
+                    )
+    finally:
+        if database is None:
+            db.dispose()
+    return InitResult(home=home, created_admin=created, generated_password=generated)

@@ -1,0 +1,189 @@
+"""Frozen records the registry hands out (ORM objects never leave the package).
+
+They double as the API's response models, so every field has a description.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, Generic, TypeVar
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from baton.registry.enums import (
+    Action,
+    AuditOutcome,
+    AuthSource,
+    Balancing,
+    Capability,
+    PrincipalKind,
+    ResourceKind,
+    ServerKind,
+    ServiceKind,
+)
+
+
+class Record(BaseModel):
+    """Base of every registry record: frozen, built from ORM attributes."""
+
+    model_config = ConfigDict(frozen=True, from_attributes=True)
+
+
+class UserRecord(Record):
+    id: int
+    name: str
+    display_name: str
+    email: str
+    auth_source: AuthSource
+    disabled: bool
+    created_at: datetime
+    groups: tuple[str, ...] = Field(default=(), description="Names of the user's groups.")
+
+
+class GroupRecord(Record):
+    id: int
+    name: str
+    description: str
+    builtin: bool
+    created_at: datetime
+    members: tuple[str, ...] = Field(default=(), description="User names (not for built-ins).")
+
+
+class RoleRecord(Record):
+    id: int
+    name: str
+    description: str
+    builtin: bool
+    capabilities: tuple[Capability, ...]
+    users: tuple[str, ...] = ()
+    groups: tuple[str, ...] = ()
+
+
+class PermissionRecord(Record):
+    id: int
+    principal_kind: PrincipalKind
+    principal: str = Field(description="The user's or group's name.")
+    resource_kind: ResourceKind
+    resource_name: str = Field(description="A name, or '*' for every resource of the kind.")
+    action: Action
+    granted_by: str
+    created_at: datetime
+
+
+class TokenRecord(Record):
+    id: int
+    user: str
+    name: str
+    prefix: str = Field(description="First characters of the token, to tell tokens apart.")
+    created_at: datetime
+    expires_at: datetime
+    revoked_at: datetime | None
+    last_used_at: datetime | None
+
+
+class IssuedToken(Record):
+    """A token as created: the only time its secret value is shown."""
+
+    token: str = Field(description="The secret; shown once, stored only as a hash.")
+    info: TokenRecord
+
+
+class CredentialRecord(Record):
+    """A launch credential, without its secret (the API never returns secrets)."""
+
+    id: int
+    name: str
+    username: str
+    description: str
+    algorithm: str
+    key_id: str
+    created_at: datetime
+    updated_at: datetime
+
+
+class HostRecord(Record):
+    id: int
+    name: str
+    address: str
+    port: int | None
+    description: str
+    enabled: bool
+    has_token: bool
+    last_seen_at: datetime | None
+    created_at: datetime
+
+
+class IssuedHostToken(Record):
+    """A host's join token as created: shown once."""
+
+    token: str
+    host: HostRecord
+
+
+class LibraryRecord(Record):
+    id: int
+    name: str
+    path: str
+    description: str
+    created_at: datetime
+
+
+class ServerDefinitionRecord(Record):
+    id: int
+    name: str
+    kind: ServerKind
+    description: str
+    command: tuple[str, ...]
+    working_dir: str
+    environment: dict[str, str]
+    credential: str | None
+    run_as_client: bool
+    host: str | None
+    port_min: int | None
+    port_max: int | None
+    pool: dict[str, Any]
+    balancing: Balancing
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class ServiceRecord(Record):
+    id: int
+    name: str
+    kind: ServiceKind
+    description: str
+    server_definition: str | None
+    addresses: tuple[str, ...]
+    settings: dict[str, Any]
+    libraries: tuple[str, ...]
+    debug_mask: int
+    auth_required: bool
+    enabled: bool
+    created_at: datetime
+    updated_at: datetime
+
+
+class AuditRecord(Record):
+    id: int
+    at: datetime
+    actor: str
+    action: str
+    resource: str
+    outcome: AuditOutcome
+    remote_addr: str
+    detail: dict[str, Any]
+
+
+T = TypeVar("T")
+
+
+class Page(BaseModel, Generic[T]):
+    """One page of a list."""
+
+    model_config = ConfigDict(frozen=True)
+
+    items: list[T]
+    total: int = Field(description="How many items the whole list has.")
+    limit: int
+    offset: int

@@ -1,0 +1,148 @@
+"""What a client sends to create or replace a server definition or a service.
+
+Strict pydantic models (unknown fields are errors) shared by the API and the CLI.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from baton.registry.enums import Balancing, ServerKind, ServiceKind
+
+_NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+_ADDRESS = re.compile(r"^[A-Za-z0-9_.:\[\]-]{1,255}:\d{1,5}$")
+_ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
+_PLACEHOLDERS = {"port", "host", "definition", "token"}
+_FIELD = re.compile(r"\{([^{}]*)\}")
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class PoolSettings(Spec):
+    """How many servers of a definition run, and for how long."""
+
+    start_size: int = Field(0, ge=0, le=1000, description="Servers started with the spawner.")
+    min_available: int = Field(0, ge=0, le=1000, description="Idle servers kept ready.")
+    max_servers: int = Field(4, ge=1, le=1000, description="Most servers at once.")
+    max_clients: int = Field(1, ge=1, le=10000, description="Clients one server serves at once.")
+    recycle_after: int = Field(0, ge=0, description="Restart a server after N uses (0: never).")
+    idle_timeout: float = Field(600, ge=0, description="Seconds idle before a server stops.")
+    start_timeout: float = Field(60, gt=0, description="Seconds a server has to start.")
+    availability_timeout: float = Field(
+        30, gt=0, description="Seconds a client waits for a free server."
+    )
+
+
+class ServerDefinitionSpec(Spec):
+    """A kind of server process the spawner can launch."""
+
+    name: str = Field(pattern=_NAME)
+    kind: ServerKind
+    description: str = Field("", max_length=500)
+    command: list[str] = Field(
+        min_length=1,
+        max_length=256,
+        description="Argument vector; placeholders {port}, {host}, {definition}, {token}.",
+    )
+    working_dir: str = Field("", max_length=1024)
+    environment: dict[str, str] = Field(default_factory=dict)
+    credential: str | None = Field(None, description="Launch credential the server runs as.")
+    run_as_client: bool = Field(False, description="Run as the requesting user (workspaces).")
+    host: str | None = Field(None, description="Host that runs it; none: the control plane.")
+    port_min: int | None = Field(None, ge=1, le=65535)
+    port_max: int | None = Field(None, ge=1, le=65535)
+    pool: PoolSettings = Field(default_factory=PoolSettings)
+    balancing: Balancing = Balancing.LEAST_BUSY
+    enabled: bool = True
+
+    @field_validator("command")
+    @classmethod
+    def _known_placeholders(cls, command: list[str]) -> list[str]:
+        for argument in command:
+            if not argument or "\x00" in argument or len(argument) > 4096:
+                raise ValueError("arguments must be 1 to 4096 characters without NUL")
+            for placeholder in _FIELD.findall(argument):
+                if placeholder not in _PLACEHOLDERS:
+                    raise ValueError(f"unknown placeholder {{{placeholder}}} in {argument!r}")
+        return command
+
+    @field_validator("environment")
+    @classmethod
+    def _environment_names(cls, environment: dict[str, str]) -> dict[str, str]:
+        for name, value in environment.items():
+            if not _ENV_NAME.match(name) or "\x00" in value:
+                raise ValueError(f"invalid environment variable {name!r}")
+        return environment
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServerDefinitionSpec:
+        if (self.port_min is None) != (self.port_max is None):
+            raise ValueError("port_min and port_max go together")
+        if (
+            self.port_min is not None
+            and self.port_max is not None
+            and self.port_min > self.port_max
+        ):
+            raise ValueError("port_min must not exceed port_max")
+        if self.credential is not None and self.run_as_client:
+            raise ValueError("a server runs either under a credential or as the client")
+        return self
+
+
+class ServiceSettings(Spec):
+    """Limits of a dispatcher service's pool and queue."""
+
+    min_servers: int = Field(0, ge=0, le=1000)
+    max_servers: int = Field(4, ge=1, le=1000)
+    idle_timeout: float = Field(600, ge=0, description="Seconds before an idle server stops.")
+    max_requests: int = Field(0, ge=0, description="Recycle a server after N requests (0: never).")
+    start_timeout: float = Field(60, gt=0)
+    request_timeout: float = Field(300, gt=0, description="Seconds a program may run.")
+    queue_timeout: float = Field(30, gt=0, description="Seconds a request waits for a server.")
+    max_queue: int = Field(100, ge=0, description="Requests that may wait; beyond: 503.")
+    programs_per_server: int = Field(1, ge=1, le=1000)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> ServiceSettings:
+        if self.min_servers > self.max_servers:
+            raise ValueError("min_servers must not exceed max_servers")
+        return self
+
+
+class ServiceSpec(Spec):
+    """A dispatcher service: where ``_SERVICE=name`` requests go."""
+
+    name: str = Field(pattern=_NAME)
+    kind: ServiceKind
+    description: str = Field("", max_length=500)
+    server_definition: str | None = Field(
+        None, description="Definition whose servers serve it (pool and launch services)."
+    )
+    addresses: list[str] = Field(
+        default_factory=list, max_length=256, description="host:port of external socket servers."
+    )
+    settings: ServiceSettings = Field(default_factory=ServiceSettings)
+    libraries: list[str] = Field(default_factory=list, description="Program libraries it serves.")
+    debug_mask: int = Field(2, ge=0, le=0xFFFF, description="_DEBUG flags callers may use.")
+    auth_required: bool = True
+    enabled: bool = True
+
+    @field_validator("addresses")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not _ADDRESS.match(address) or not 1 <= int(address.rsplit(":", 1)[1]) <= 65535:
+                raise ValueError(f"{address!r} is not host:port")
+        return addresses
+
+    @model_validator(mode="after")
+    def _consistent(self) -> ServiceSpec:
+        if self.kind is not ServiceKind.SOCKET and self.server_definition is None:
+            raise ValueError(f"a {self.kind} service needs a server_definition")
+        if self.kind is ServiceKind.SOCKET and not (self.addresses or self.server_definition):
+            raise ValueError("a socket service needs addresses or a server_definition")
+        return self
