@@ -123,6 +123,31 @@ def is_allowed(
     return found is not None
 
 
+def allowed_names(
+    session: Session,
+    principal: Principal,
+    kind: ResourceKind,
+    action: Action,
+    names: list[str],
+) -> set[str]:
+    """Those of ``names`` (resources of ``kind``) that ``principal`` may ``action``."""
+    if principal.can(Capability.ADMINISTER):
+        return set(names)
+    holders: ColumnElement[bool] = Permission.group_id.in_(principal.group_ids)
+    if principal.user_id is not None:
+        holders = or_(holders, Permission.user_id == principal.user_id)
+    granted = set(
+        session.scalars(
+            select(Permission.resource_name).where(
+                holders,
+                Permission.resource_kind == kind,
+                Permission.action.in_([action, Action.ADMINISTER]),
+            )
+        )
+    )
+    return set(names) if "*" in granted else granted & set(names)
+
+
 def require(
     session: Session, principal: Principal, kind: ResourceKind, name: str, action: Action
 ) -> None:
@@ -240,6 +265,29 @@ def revoke(
         resource=f"{resource_kind}:{resource_name}",
         remote_addr=remote_addr,
         detail={"principal": f"{kind}:{principal}", "permission": str(action)},
+    )
+
+
+def revoke_by_id(
+    session: Session, permission_id: int, *, revoked_by: str, remote_addr: str = ""
+) -> None:
+    """Withdraw the grant with this id (audited)."""
+    row = session.get(Permission, permission_id)
+    if row is None:
+        raise NotFound("permission", permission_id)
+    holder = (
+        f"user:{session.get(User, row.user_id).name}"  # type: ignore[union-attr]
+        if row.user_id is not None
+        else f"group:{session.get(Group, row.group_id).name}"  # type: ignore[union-attr]
+    )
+    session.delete(row)
+    audit.record(
+        session,
+        "revoke",
+        actor=revoked_by,
+        resource=f"{row.resource_kind}:{row.resource_name}",
+        remote_addr=remote_addr,
+        detail={"principal": holder, "permission": str(row.action)},
     )
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import hashlib
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
@@ -128,3 +130,9 @@ def check_password(session: Session, name: str, password: str) -> User | None:
     if hashed is not None and needs_rehash(hashed):
         user.password_hash = hash_password(password)
     return user
+
+
+def password_version(user: User) -> str:
+    """A short fingerprint of the user's password hash: browser sessions carry it, so a
+    password change ends every session begun before it."""
+    return hashlib.sha256((user.password_hash or user.auth_source).encode()).hexdigest()[:16]

@@ -1,0 +1,144 @@
+"""The control plane's ASGI application: the REST API, health and metrics.
+
+``create_app(settings)`` builds a complete app; ``baton serve`` runs it under uvicorn. Later
+parts mount theirs here (the broker at ``/broker``, SOAP at ``/soap``, the web client at ``/``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import anyio.to_thread
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from sqlalchemy import text
+
+import baton
+from baton.api import errors
+from baton.api.authentication import AuthenticationMiddleware
+from baton.api.cookies import SessionCookie
+from baton.api.deps import CurrentPrincipal
+from baton.api.limits import BodyLimitMiddleware
+from baton.api.metrics import Metrics, MetricsMiddleware
+from baton.api.routes import (
+    audit,
+    credentials,
+    definitions,
+    groups,
+    hosts,
+    libraries,
+    me,
+    permissions,
+    roles,
+    services,
+    session,
+    tokens,
+    users,
+)
+from baton.api.schemas import Health
+from baton.registry.access import require_capability
+from baton.registry.bootstrap import session_secret
+from baton.registry.database import Database
+from baton.registry.enums import Capability
+from baton.registry.signin import SignIn
+from baton.settings import Settings
+
+ROUTERS = (
+    session.router,
+    me.router,
+    tokens.router,
+    users.router,
+    groups.router,
+    roles.router,
+    permissions.router,
+    libraries.router,
+    services.router,
+    definitions.router,
+    hosts.router,
+    credentials.router,
+    audit.router,
+)
+
+DESCRIPTION = """\
+Baton's control plane. Every `/api` endpoint needs credentials: HTTP Basic (user name and
+password), a Bearer API token (`POST /api/tokens`), or the browser session cookie from
+`POST /api/session` (then send its `csrf_token` as `X-CSRF-Token` on every change).
+Errors are JSON: `{"error": code, "detail": ...}`.
+"""
+
+
+def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
+    """The control plane's app; refuses a registry whose schema is out of date."""
+    owns_database = database is None
+    db = database or Database(settings.registry_url)
+    db.check_schema()
+    metrics = Metrics()
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        try:
+            yield
+        finally:
+            if owns_database:
+                db.dispose()
+
+    app = FastAPI(
+        title="Baton",
+        version=baton.__version__,
+        description=DESCRIPTION,
+        lifespan=lifespan,
+    )
+    app.state.settings = settings
+    app.state.database = db
+    app.state.sign_in = SignIn(db, settings.auth)
+    app.state.cookie = SessionCookie(
+        session_secret(settings.home),
+        name=settings.auth.session_cookie,
+        max_age=settings.auth.session_max_age,
+        secure=settings.auth.secure_cookie,
+    )
+    app.state.metrics = metrics
+    errors.install(app)
+    for router in ROUTERS:
+        app.include_router(router)
+
+    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and registry")
+    async def healthz() -> Response:
+        """Public: 200 when the registry answers, 503 otherwise."""
+
+        def probe() -> bool:
+            try:
+                with db.engine.connect() as connection:
+                    connection.execute(text("SELECT 1"))
+            except Exception:
+                return False
+            return True
+
+        ok = await anyio.to_thread.run_sync(probe)
+        body = Health(
+            status="ok" if ok else "unavailable",
+            version=baton.__version__,
+            database="ok" if ok else "unreachable",
+        )
+        return JSONResponse(body.model_dump(), status_code=200 if ok else 503)
+
+    @app.get("/metrics", tags=["health"], summary="Prometheus metrics", response_class=Response)
+    def metrics_endpoint(request: Request) -> Response:
+        """Prometheus text format (the operate capability, unless api.metrics_public)."""
+        if not settings.api.metrics_public:
+            principal: CurrentPrincipal = request.state.principal
+            require_capability(principal, Capability.OPERATE)
+        return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Outermost first: metrics see every answer, the body limit runs before authentication.
+    app.add_middleware(
+        AuthenticationMiddleware,
+        sign_in=app.state.sign_in,
+        cookie=app.state.cookie,
+        public_metrics=settings.api.metrics_public,
+    )
+    app.add_middleware(BodyLimitMiddleware, limit=settings.api.max_body_bytes)
+    app.add_middleware(MetricsMiddleware, metrics=metrics)
+    return app

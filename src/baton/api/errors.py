@@ -1,0 +1,108 @@
+"""Errors at the HTTP edge: one table from the ``BatonError`` tree to statuses, JSON bodies.
+
+Every error answer is ``{"error": code, "detail": ...}``: ``code`` is the error class's stable
+name, ``detail`` a sentence (or, for request validation, the list of fields that were wrong).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse
+from starlette.exceptions import HTTPException as StarletteHTTPException
+
+from baton.errors import (
+    AlreadyExists,
+    AuthenticationFailed,
+    BatonError,
+    BodyTooLarge,
+    ConfigError,
+    Conflict,
+    CsrfFailed,
+    InvalidInput,
+    MalformedBody,
+    NotFound,
+    PermissionDenied,
+    SchemaOutOfDate,
+    SecretError,
+)
+
+#: The one table. Lookup walks the exception's MRO, so a subclass inherits its parent's status.
+STATUS: dict[type[BatonError], int] = {
+    BatonError: 400,
+    InvalidInput: 400,
+    MalformedBody: 400,
+    AuthenticationFailed: 401,
+    PermissionDenied: 403,
+    CsrfFailed: 403,
+    NotFound: 404,
+    AlreadyExists: 409,
+    Conflict: 409,
+    BodyTooLarge: 413,
+    ConfigError: 500,
+    SecretError: 500,
+    SchemaOutOfDate: 503,
+}
+
+AUTHENTICATE = 'Basic realm="Baton", charset="UTF-8", Bearer realm="Baton"'
+
+
+def status_of(error: BatonError) -> int:
+    """The HTTP status for ``error``."""
+    for cls in type(error).__mro__:
+        if cls in STATUS:
+            return STATUS[cls]
+    return 500
+
+
+def error_response(status: int, code: str, detail: Any) -> JSONResponse:
+    """A JSON error answer (with the challenge header on 401)."""
+    headers = {"WWW-Authenticate": AUTHENTICATE} if status == 401 else None
+    return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
+
+
+def baton_error_response(error: BatonError) -> JSONResponse:
+    """The JSON answer for a :class:`BatonError`."""
+    return error_response(status_of(error), error.code, error.detail)
+
+
+async def _baton_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, BatonError)
+    return baton_error_response(error)
+
+
+async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, RequestValidationError)
+    problems = [
+        {
+            "field": ".".join(str(part) for part in problem.get("loc", ())),
+            "message": problem.get("msg", ""),
+            "type": problem.get("type", ""),
+        }
+        for problem in error.errors()
+    ]
+    if any(problem["type"] == "json_invalid" for problem in problems):
+        return error_response(400, MalformedBody.code, "the request body is not valid JSON")
+    return error_response(422, "invalid_request", problems)
+
+
+async def _http_error(_request: Request, error: Exception) -> JSONResponse:
+    assert isinstance(error, StarletteHTTPException)
+    if isinstance(error.__cause__, BatonError):  # raised while the framework read the body
+        return baton_error_response(error.__cause__)
+    codes = {404: "not_found", 405: "method_not_allowed", 413: BodyTooLarge.code}
+    response = error_response(
+        error.status_code, codes.get(error.status_code, "http_error"), error.detail
+    )
+    if error.headers:
+        response.headers.update(error.headers)
+    return response
+
+
+def install(app: FastAPI) -> None:
+    """Register the error handlers on ``app``."""
+    app.add_exception_handler(BatonError, _baton_error)
+    app.add_exception_handler(RequestValidationError, _validation_error)
+    app.add_exception_handler(StarletteHTTPException, _http_error)

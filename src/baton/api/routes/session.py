@@ -1,0 +1,53 @@
+"""Browser sign-in and sign-out: the session cookie."""
+
+from __future__ import annotations
+
+import anyio.to_thread
+from fastapi import APIRouter, Request, Response
+
+from baton.api.authentication import remote_address
+from baton.api.cookies import SessionCookie
+from baton.api.deps import CurrentPrincipal, Registry
+from baton.api.schemas import SessionInfo, SignInBody
+from baton.registry import audit, users
+from baton.registry.signin import Attempt, SignIn
+
+router = APIRouter(prefix="/api/session", tags=["session"])
+
+
+@router.post("", response_model=SessionInfo, summary="Sign in (sets the session cookie)")
+async def sign_in(
+    body: SignInBody, request: Request, response: Response, registry: Registry
+) -> SessionInfo:
+    """Check the password, start a browser session and return its CSRF token."""
+    sign_in: SignIn = request.app.state.sign_in
+    cookie: SessionCookie = request.app.state.cookie
+    attempt = Attempt(remote_addr=remote_address(request.scope), method="cookie")
+    principal = await anyio.to_thread.run_sync(
+        lambda: sign_in.password(body.username, body.password, attempt, record_success=True)
+    )
+
+    def issue() -> SessionInfo:
+        with registry.session() as session:
+            user = users.load(session, principal.name)
+            value, data = cookie.issue(user.id, users.password_version(user))
+            response.headers.append("set-cookie", cookie.header(value))
+            return SessionInfo(user=users.to_record(user), csrf_token=data.csrf_token)
+
+    return await anyio.to_thread.run_sync(issue)
+
+
+@router.delete("", status_code=204, summary="Sign out (clears the session cookie)")
+def sign_out(principal: CurrentPrincipal, request: Request, registry: Registry) -> Response:
+    """End the browser session."""
+    cookie: SessionCookie = request.app.state.cookie
+    with registry.session() as session:
+        audit.record(
+            session,
+            "signout",
+            actor=principal.name,
+            remote_addr=remote_address(request.scope),
+        )
+    response = Response(status_code=204)
+    response.headers.append("set-cookie", cookie.clearing_header())
+    return response

@@ -1,0 +1,95 @@
+"""Users (administrators only)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Request, Response
+
+from baton.api.authentication import remote_address
+from baton.api.deps import Administrator, Name, Paging, Registry
+from baton.api.schemas import PasswordBody, UserCreate, UserUpdate
+from baton.errors import Conflict
+from baton.registry import audit, users
+from baton.registry.records import Page, UserRecord
+
+router = APIRouter(prefix="/api/users", tags=["users"])
+
+
+@router.get("", response_model=Page[UserRecord], summary="List users")
+def list_users(principal: Administrator, registry: Registry, page: Paging) -> Page[UserRecord]:
+    """Every user, by name."""
+    with registry.session() as session:
+        return users.list_users(session, limit=page.limit, offset=page.offset)
+
+
+@router.post("", response_model=UserRecord, status_code=201, summary="Create a user")
+def create_user(
+    body: UserCreate, principal: Administrator, registry: Registry, request: Request
+) -> UserRecord:
+    """A new local (password) or host-authenticated user."""
+    with registry.session() as session:
+        record = users.create_user(
+            session,
+            body.name,
+            password=body.password,
+            display_name=body.display_name,
+            email=body.email,
+            auth_source=body.auth_source,
+        )
+        audit.record(
+            session,
+            "user.create",
+            actor=principal.name,
+            resource=f"user:{body.name}",
+            remote_addr=remote_address(request.scope),
+        )
+        return record
+
+
+@router.get("/{name}", response_model=UserRecord, summary="Show a user")
+def get_user(name: Name, principal: Administrator, registry: Registry) -> UserRecord:
+    """One user with their groups."""
+    with registry.session() as session:
+        return users.get_user(session, name)
+
+
+@router.patch("/{name}", response_model=UserRecord, summary="Change a user")
+def update_user(
+    name: Name, body: UserUpdate, principal: Administrator, registry: Registry
+) -> UserRecord:
+    """Change display name, email, or disable / enable the account."""
+    if body.disabled and name == principal.name:
+        raise Conflict("you cannot disable your own account")
+    with registry.session() as session:
+        record = users.update_user(
+            session, name, display_name=body.display_name, email=body.email, disabled=body.disabled
+        )
+        audit.record(
+            session,
+            "user.update",
+            actor=principal.name,
+            resource=f"user:{name}",
+            detail=body.model_dump(exclude_none=True),
+        )
+        return record
+
+
+@router.put("/{name}/password", status_code=204, summary="Set a user's password")
+def set_password(
+    name: Name, body: PasswordBody, principal: Administrator, registry: Registry
+) -> Response:
+    """Give a local user a new password (ends their browser sessions)."""
+    with registry.session() as session:
+        users.set_password(session, name, body.password)
+        audit.record(session, "user.password", actor=principal.name, resource=f"user:{name}")
+    return Response(status_code=204)
+
+
+@router.delete("/{name}", status_code=204, summary="Delete a user")
+def delete_user(name: Name, principal: Administrator, registry: Registry) -> Response:
+    """Delete a user with their tokens, memberships and grants."""
+    if name == principal.name:
+        raise Conflict("you cannot delete your own account")
+    with registry.session() as session:
+        users.delete_user(session, name)
+        audit.record(session, "user.delete", actor=principal.name, resource=f"user:{name}")
+    return Response(status_code=204)

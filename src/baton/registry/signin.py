@@ -1,0 +1,165 @@
+"""Signing in: passwords (argon2id or the host's PAM stack), API tokens, and a throttle.
+
+Used by every edge that authenticates (the API, the broker, the spawner daemon). Failed
+attempts are audited in their own transaction, so a rejected request still leaves its record,
+and repeated failures for one account or one address are throttled.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass
+
+import pamela
+
+from baton.errors import AuthenticationFailed
+from baton.registry import access, audit, tokens, users
+from baton.registry.database import Database
+from baton.registry.enums import AuditOutcome, AuthSource
+from baton.registry.models import User
+from baton.settings import AuthSettings
+
+
+class SignInThrottle:
+    """Refuses sign-in for a key (a user name or an address) after too many recent failures."""
+
+    def __init__(self, max_failures: int = 10, window: float = 300.0) -> None:
+        self.max_failures = max_failures
+        self.window = window
+        self._failures: dict[str, deque[float]] = {}
+        self._lock = threading.Lock()
+
+    def _recent(self, key: str, now: float) -> deque[float]:
+        failures = self._failures.setdefault(key, deque())
+        while failures and failures[0] < now - self.window:
+            failures.popleft()
+        return failures
+
+    def blocked(self, *keys: str) -> bool:
+        """True when any of ``keys`` has reached the failure limit within the window."""
+        now = time.monotonic()
+        with self._lock:
+            return any(len(self._recent(key, now)) >= self.max_failures for key in keys if key)
+
+    def failed(self, *keys: str) -> None:
+        """Count one failure against each key."""
+        now = time.monotonic()
+        with self._lock:
+            for key in keys:
+                if key:
+                    self._recent(key, now).append(now)
+
+    def succeeded(self, key: str) -> None:
+        """Forget a key's failures."""
+        with self._lock:
+            self._failures.pop(key, None)
+
+
+def check_host_password(name: str, password: str, service: str) -> bool:
+    """True when the host's PAM stack accepts ``name``/``password`` (account checked too)."""
+    try:
+        pamela.authenticate(name, password, service=service, check=True)
+    except pamela.PAMError:
+        return False
+    return True
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """Where a sign-in attempt came from (for the audit trail and the throttle)."""
+
+    remote_addr: str = ""
+    method: str = "basic"
+
+
+class SignIn:
+    """Turns credentials into a :class:`~baton.registry.access.Principal`, or refuses them."""
+
+    def __init__(self, database: Database, settings: AuthSettings) -> None:
+        self.database = database
+        self.settings = settings
+        self.throttle = SignInThrottle()
+
+    def _fail(self, name: str, attempt: Attempt, reason: str) -> AuthenticationFailed:
+        self.throttle.failed(f"user:{name}", f"addr:{attempt.remote_addr}")
+        with self.database.session() as session:
+            audit.record(
+                session,
+                "signin.failed",
+                actor=name,
+                outcome=AuditOutcome.FAILED,
+                remote_addr=attempt.remote_addr,
+                detail={"method": attempt.method, "reason": reason},
+            )
+        return AuthenticationFailed("invalid credentials")
+
+    def _host_sign_in(self, name: str, password: str) -> bool:
+        """True when PAM accepts a host user (created on first sign-in when configured)."""
+        if not self.settings.pam_enabled:
+            return False
+        with self.database.session() as session:
+            user = users.find(session, name)
+            known_host_user = user is not None and user.auth_source is AuthSource.HOST
+            if not known_host_user and not (user is None and self.settings.pam_create_users):
+                return False
+        if not check_host_password(name, password, self.settings.pam_service):
+            return False
+        with self.database.session() as session:
+            if users.find(session, name) is None:
+                users.create_user(session, name, password=None, auth_source=AuthSource.HOST)
+                audit.record(session, "user.create", actor=name, detail={"via": "host sign-in"})
+        return True
+
+    def password(
+        self, name: str, password: str, attempt: Attempt, *, record_success: bool = False
+    ) -> access.Principal:
+        """Sign in with a user name and password (local, or PAM for host users)."""
+        if self.throttle.blocked(f"user:{name}", f"addr:{attempt.remote_addr}"):
+            raise self._fail(name, attempt, "throttled")
+        with self.database.session() as session:
+            user = users.check_password(session, name, password)
+            principal = access.principal_for(session, user, method=attempt.method) if user else None
+        if principal is None and self._host_sign_in(name, password):
+            with self.database.session() as session:
+                host_user = users.find(session, name)
+                if host_user is not None and not host_user.disabled:
+                    principal = access.principal_for(session, host_user, method="host")
+        if principal is None:
+            raise self._fail(name, attempt, "wrong password, unknown or disabled user")
+        self.throttle.succeeded(f"user:{name}")
+        if record_success:
+            with self.database.session() as session:
+                audit.record(
+                    session,
+                    "signin",
+                    actor=name,
+                    remote_addr=attempt.remote_addr,
+                    detail={"method": principal.method},
+                )
+        return principal
+
+    def token(self, token: str, attempt: Attempt) -> access.Principal:
+        """Sign in with an API token."""
+        if self.throttle.blocked(f"addr:{attempt.remote_addr}"):
+            raise self._fail("", attempt, "throttled")
+        with self.database.session() as session:
+            found = tokens.check_token(session, token)
+            if found is not None:
+                user, token_id = found
+                return access.principal_for(session, user, method="bearer", token_id=token_id)
+        raise self._fail("", attempt, "unknown, expired or revoked token")
+
+    def user_id(self, user_id: int, password_version: str, attempt: Attempt) -> access.Principal:
+        """The principal of a browser session, if its user still exists, is enabled and has
+        not changed password since the session began."""
+        with self.database.session() as session:
+            user = session.get(User, user_id)
+            if (
+                user is not None
+                and not user.disabled
+                and password_version == users.password_version(user)
+            ):
+                return access.principal_for(session, user, method="cookie")
+        raise AuthenticationFailed("the session has ended; sign in again")
