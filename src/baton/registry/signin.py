@@ -7,9 +7,12 @@ and repeated failures for one account or one address are throttled.
 
 from __future__ import annotations
 
+import hashlib
+import hmac
+import secrets
 import threading
 import time
-from collections import deque
+from collections import OrderedDict, deque
 from dataclasses import dataclass
 
 import pamela
@@ -57,6 +60,49 @@ class SignInThrottle:
             self._failures.pop(key, None)
 
 
+class VerifiedPasswords:
+    """Remembers, for a few minutes, passwords that argon2 already accepted.
+
+    An argon2id check costs a third of a second here on purpose; Basic authentication repeats
+    it on every request. Entries are keyed by an HMAC (with a per-process random key) of the
+    user name and password, hold the password hash they were checked against, and stop
+    matching as soon as that hash changes (a new password) or the entry ages out.
+    """
+
+    def __init__(self, ttl: float = 300.0, size: int = 1024) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._key = secrets.token_bytes(32)
+        self._entries: OrderedDict[bytes, tuple[str, float]] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def _digest(self, name: str, password: str) -> bytes:
+        message = name.encode() + b"\0" + password.encode()
+        return hmac.new(self._key, message, hashlib.sha256).digest()
+
+    def known(self, name: str, password: str, password_hash: str | None) -> bool:
+        """True when this password was accepted against this very hash recently."""
+        if password_hash is None:
+            return False
+        digest = self._digest(name, password)
+        with self._lock:
+            entry = self._entries.get(digest)
+            if entry is None or entry[1] < time.monotonic():
+                return False
+            return hmac.compare_digest(entry[0], password_hash)
+
+    def remember(self, name: str, password: str, password_hash: str | None) -> None:
+        """Record that argon2 accepted ``password`` against ``password_hash``."""
+        if password_hash is None:
+            return
+        digest = self._digest(name, password)
+        with self._lock:
+            self._entries[digest] = (password_hash, time.monotonic() + self.ttl)
+            self._entries.move_to_end(digest)
+            while len(self._entries) > self.size:
+                self._entries.popitem(last=False)
+
+
 def check_host_password(name: str, password: str, service: str) -> bool:
     """True when the host's PAM stack accepts ``name``/``password`` (account checked too)."""
     try:
@@ -81,6 +127,7 @@ class SignIn:
         self.database = database
         self.settings = settings
         self.throttle = SignInThrottle()
+        self.verified = VerifiedPasswords()
 
     def _fail(self, name: str, attempt: Attempt, reason: str) -> AuthenticationFailed:
         self.throttle.failed(f"user:{name}", f"addr:{attempt.remote_addr}")
@@ -119,7 +166,14 @@ class SignIn:
         if self.throttle.blocked(f"user:{name}", f"addr:{attempt.remote_addr}"):
             raise self._fail(name, attempt, "throttled")
         with self.database.session() as session:
-            user = users.check_password(session, name, password)
+            user = users.find(session, name)
+            local = user is not None and user.auth_source is AuthSource.LOCAL
+            if not (local and user and self.verified.known(name, password, user.password_hash)):
+                user = users.check_password(session, name, password)
+                if user is not None:
+                    self.verified.remember(name, password, user.password_hash)
+            if user is not None and user.disabled:
+                user = None
             principal = access.principal_for(session, user, method=attempt.method) if user else None
         if principal is None and self._host_sign_in(name, password):
             with self.database.session() as session:
