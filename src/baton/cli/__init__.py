@@ -1,0 +1,1 @@
+"""The ``baton`` command: parse, call the registry, render with rich."""
