@@ -63,11 +63,23 @@ def postgres_server_url() -> Iterator[str]:
         admin.dispose()
 
 
+#: Restart every ``id`` sequence, as TRUNCATE ... RESTART IDENTITY would.
+_RESTART_IDS = text(
+    "SELECT setval(seq, 1, false) FROM ("
+    " SELECT pg_get_serial_sequence(table_name, 'id') AS seq FROM information_schema.columns"
+    " WHERE table_schema = current_schema() AND column_name = 'id') AS ids"
+    " WHERE seq IS NOT NULL"
+)
+
+
 def _truncate(url: str) -> None:
+    # DELETE, children first: on a handful of rows it is ten times faster than TRUNCATE, which
+    # rewrites every table's files (a third of a second per test).
     engine = create_engine(url)
-    tables = ", ".join(f'"{table.name}"' for table in Base.metadata.sorted_tables)
     with engine.begin() as connection:
-        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+        for table in reversed(Base.metadata.sorted_tables):
+            connection.execute(table.delete())
+        connection.execute(_RESTART_IDS)
     engine.dispose()
 
 

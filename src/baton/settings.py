@@ -21,7 +21,12 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
 from pydantic.fields import FieldInfo
-from pydantic_settings import BaseSettings, PydanticBaseSettingsSource, SettingsConfigDict
+from pydantic_settings import (
+    BaseSettings,
+    EnvSettingsSource,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+)
 
 from baton.errors import ConfigError
 
@@ -90,6 +95,7 @@ class ApiSettings(_Section):
 
 
 _home: ContextVar[Path | None] = ContextVar("baton_settings_home", default=None)
+_environ: ContextVar[Mapping[str, str] | None] = ContextVar("baton_settings_environ", default=None)
 
 
 class _TomlSource(PydanticBaseSettingsSource):
@@ -103,6 +109,16 @@ class _TomlSource(PydanticBaseSettingsSource):
         if home is None:
             return {}
         return read_config_file(home / CONFIG_FILE)
+
+
+class _EnvSource(EnvSettingsSource):
+    """Reads ``BATON_*`` variables from the environment being loaded (the one that was checked)."""
+
+    def _load_env_vars(self) -> Mapping[str, str | None]:
+        environ = _environ.get()
+        if environ is None:
+            return super()._load_env_vars()
+        return {(k if self.case_sensitive else k.lower()): v for k, v in environ.items()}
 
 
 class Settings(BaseSettings):
@@ -144,7 +160,7 @@ class Settings(BaseSettings):
         dotenv_settings: PydanticBaseSettingsSource,
         file_secret_settings: PydanticBaseSettingsSource,
     ) -> tuple[PydanticBaseSettingsSource, ...]:
-        return (init_settings, env_settings, _TomlSource(settings_cls))
+        return (init_settings, _EnvSource(settings_cls), _TomlSource(settings_cls))
 
     @property
     def registry_url(self) -> str:
@@ -205,7 +221,7 @@ def load_settings(
     _check_environment(env)
     if home is None:
         home = Path(env.get("BATON_HOME", ".baton"))
-    token = _home.set(home)
+    token, env_token = _home.set(home), _environ.set(env)
     try:
         return Settings(home=home, **overrides)
     except ValidationError as exc:
@@ -214,6 +230,7 @@ def load_settings(
         raise ConfigError(f"setting {key}: {first['msg']}", key=key) from exc
     finally:
         _home.reset(token)
+        _environ.reset(env_token)
 
 
 def _mask_url(url: str) -> str:

@@ -108,7 +108,11 @@ def test_token_sign_in(sign_in: SignIn, database: Database) -> None:
     with database.session() as session:
         issued = tokens.create_token(session, "ada", "ci", days=1, max_days=10)
     principal = sign_in.token(issued.token, ATTEMPT)
-    assert (principal.name, principal.method, principal.token_id) == ("ada", "bearer", issued.info.id)
+    assert (principal.name, principal.method, principal.token_id) == (
+        "ada",
+        "bearer",
+        issued.info.id,
+    )
     with database.session() as session:
         tokens.revoke_token(session, issued.info.id, actor="ada")
     with pytest.raises(AuthenticationFailed):

@@ -22,7 +22,7 @@ def to_record(group: Group) -> GroupRecord:
         description=group.description,
         builtin=group.builtin,
         created_at=group.created_at,
-        members=tuple(user.name for user in group.members),
+        members=tuple(sorted(user.name for user in group.members)),
     )
 
 

@@ -35,7 +35,7 @@ def _to_record(session: Session, row: Service) -> ServiceRecord:
         server_definition=definition.name if definition else None,
         addresses=tuple(row.addresses),
         settings=ServiceSettings.model_validate(row.settings).model_dump(),
-        libraries=tuple(library.name for library in row.libraries),
+        libraries=tuple(sorted(library.name for library in row.libraries)),
         debug_mask=row.debug_mask,
         auth_required=row.auth_required,
         enabled=row.enabled,

@@ -26,7 +26,7 @@ def to_record(user: User) -> UserRecord:
         auth_source=user.auth_source,
         disabled=user.disabled,
         created_at=user.created_at,
-        groups=tuple(group.name for group in user.groups),
+        groups=tuple(sorted(group.name for group in user.groups)),
     )
 
 

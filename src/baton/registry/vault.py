@@ -25,6 +25,7 @@ from baton.errors import SecretError
 from baton.settings import SecretAlgorithm
 
 NONCE_BYTES = 12
+KEY_BYTES = 32
 
 
 @dataclass(frozen=True)
@@ -94,10 +95,12 @@ class Vault:
                 for key_id, entry in raw["keys"].items()
             }
             active = raw["active"]
-        except (KeyError, TypeError, ValueError) as exc:
+        except (AttributeError, KeyError, TypeError, ValueError) as exc:
             raise SecretError(f"key ring {path} is malformed: {exc}") from exc
-        if active not in keys:
+        if not isinstance(active, str) or active not in keys:
             raise SecretError(f"key ring {path} names an active key it does not hold")
+        if any(len(key.material) != KEY_BYTES for key in keys.values()):
+            raise SecretError(f"key ring {path} holds a key that is not {KEY_BYTES * 8} bits")
         return cls(path, keys, active)
 
     def _save(self) -> None:
@@ -132,7 +135,7 @@ class Vault:
 
     @staticmethod
     def _new_key(algorithm: SecretAlgorithm) -> _Key:
-        return _Key(algorithm, secrets.token_bytes(32), datetime.now(UTC).isoformat())
+        return _Key(algorithm, secrets.token_bytes(KEY_BYTES), datetime.now(UTC).isoformat())
 
     # --- rotation, in three crash-safe steps ----------------------------------------------
 

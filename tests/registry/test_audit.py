@@ -1,0 +1,67 @@
+"""The audit trail: events kept with their transaction, listed newest first, filtered."""
+
+from __future__ import annotations
+
+import pytest
+
+from baton.registry import audit
+from baton.registry.database import Database
+from baton.registry.enums import AuditOutcome
+
+
+def test_record_and_list(database: Database) -> None:
+    with database.session() as session:
+        audit.record(session, "signin", actor="alice", remote_addr="10.0.0.1")
+        audit.record(
+            session,
+            "program.run",
+            actor="bob",
+            resource="program:sample.hello",
+            outcome=AuditOutcome.DENIED,
+            detail={"service": "default", "status": 403},
+        )
+    with database.session() as session:
+        page = audit.list_events(session)
+    assert page.total == 2
+    newest, oldest = page.items
+    assert (newest.action, newest.actor, newest.resource) == (
+        "program.run",
+        "bob",
+        "program:sample.hello",
+    )
+    assert newest.outcome is AuditOutcome.DENIED
+    assert newest.detail == {"service": "default", "status": 403}
+    assert (oldest.action, oldest.outcome, oldest.remote_addr, oldest.detail) == (
+        "signin",
+        AuditOutcome.OK,
+        "10.0.0.1",
+        {},
+    )
+    assert newest.at >= oldest.at
+    assert newest.at.tzinfo is not None
+
+
+def test_filters_and_pages(database: Database) -> None:
+    with database.session() as session:
+        for index in range(5):
+            audit.record(session, "signin", actor="alice" if index % 2 else "bob")
+        audit.record(session, "signout", actor="alice")
+    with database.session() as session:
+        signins = audit.list_events(session, action="signin")
+        alices = audit.list_events(session, actor="alice")
+        both = audit.list_events(session, action="signin", actor="alice")
+        page = audit.list_events(session, limit=2, offset=1)
+    assert signins.total == 5
+    assert alices.total == 3
+    assert alices.items[0].action == "signout"
+    assert both.total == 2
+    assert page.total == 6 and len(page.items) == 2
+    assert page.items[0].id > page.items[1].id
+
+
+def test_event_is_dropped_with_its_transaction(database: Database) -> None:
+    with pytest.raises(RuntimeError), database.session() as session:
+        audit.record(session, "doomed", actor="alice")
+        raise RuntimeError("the change failed")
+    with database.session() as session:
+        assert audit.list_events(session).total == 0
