@@ -1,8 +1,8 @@
 """Every /api route answers 401 without credentials and 403 without the right permission.
 
-The routes come from the app's own OpenAPI document, so a new route that forgets its check fails here. Routes
-any signed-in user may call (their own session, tokens and password) and lists that filter by
-permission are named below, each with the reason.
+The routes come from the app's own OpenAPI document, so a new route that forgets its check
+fails here. Routes any signed-in user may call (their own session, tokens and password) and
+lists that filter by permission are named below, each with the reason.
 """
 
 from __future__ import annotations
