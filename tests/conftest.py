@@ -128,3 +128,10 @@ def installation(tmp_path: Path, database_url: str) -> Iterator[Installation]:
     initialise(settings, database=db)
     yield Installation(settings=settings, database=db)
     db.dispose()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    """Say loudly whether the PostgreSQL half of the suite runs."""
+    if os.environ.get(PG_ENV):
+        return f"PostgreSQL tests: ON ({PG_ENV} is set)"
+    return f"PostgreSQL tests: OFF, skipped (set {PG_ENV}=postgresql://... to run them)"

@@ -9,9 +9,9 @@ import pytest
 from pydantic import ValidationError
 
 from baton.errors import AlreadyExists, NotFound
-from baton.registry import definitions, libraries, services
+from baton.registry import access, definitions, libraries, services, users
 from baton.registry.database import Database
-from baton.registry.enums import ServiceKind
+from baton.registry.enums import Action, AuthSource, PrincipalKind, ResourceKind, ServiceKind
 from baton.registry.specs import ServerDefinitionSpec, ServiceSettings, ServiceSpec
 
 SOCKET: dict[str, Any] = {"name": "legacy", "kind": "socket", "addresses": ["apps.local:5001"]}
@@ -178,3 +178,23 @@ def test_list_and_delete(setup: Database) -> None:
         assert libraries.all_names(session) == ["hr", "sales"]
     with pytest.raises(NotFound), setup.session() as session:
         services.delete_service(session, "mid")
+
+
+def test_rename_moves_the_grants(setup: Database) -> None:
+    with setup.session() as session:
+        services.create_service(session, spec(POOL))
+        users.create_user(session, "eve", password=None, auth_source=AuthSource.HOST)
+        access.grant(
+            session,
+            PrincipalKind.USER,
+            "eve",
+            ResourceKind.SERVICE,
+            "default",
+            Action.READ,
+            granted_by="admin",
+        )
+    with setup.session() as session:
+        services.replace_service(session, "default", spec(POOL, name="main"))
+        eve = access.principal_for(session, users.load(session, "eve"), method="basic")
+        assert access.is_allowed(session, eve, ResourceKind.SERVICE, "main", Action.READ)
+        assert not access.is_allowed(session, eve, ResourceKind.SERVICE, "default", Action.READ)

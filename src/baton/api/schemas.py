@@ -8,6 +8,7 @@ from baton.registry.enums import Action, AuthSource, Capability, PrincipalKind, 
 from baton.registry.records import Record, UserRecord
 
 NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
+OS_USER = r"^[A-Za-z_][A-Za-z0-9_.-]{0,31}$"
 
 
 class Body(BaseModel):
@@ -119,13 +120,13 @@ class HostUpdate(Body):
 
 class CredentialCreate(Body):
     name: str = Field(pattern=NAME)
-    username: str = Field(pattern=NAME, description="OS account servers run as.")
+    username: str = Field(pattern=OS_USER, description="OS account servers run as.")
     secret: str = Field(min_length=1, max_length=4096, description="Stored encrypted; never shown.")
     description: str = Field("", max_length=500)
 
 
 class CredentialUpdate(Body):
-    username: str | None = Field(None, pattern=NAME)
+    username: str | None = Field(None, pattern=OS_USER)
     secret: str | None = Field(None, min_length=1, max_length=4096)
     description: str | None = Field(None, max_length=500)
 

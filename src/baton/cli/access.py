@@ -71,7 +71,7 @@ def assign(
     """Give a role to a user or a group."""
     kind, name = principal(user, group)
     with invocation(ctx).session() as session:
-        roles.assign(session, role, kind, name)
+        roles.assign(session, role, kind, name, actor=actor())
     output.line(f"{kind} {name} holds role {role}")
 
 
@@ -82,7 +82,7 @@ def unassign(
     """Take a role away from a user or a group."""
     kind, name = principal(user, group)
     with invocation(ctx).session() as session:
-        roles.unassign(session, role, kind, name)
+        roles.unassign(session, role, kind, name, actor=actor())
     output.line(f"{kind} {name} no longer holds role {role}")
 
 

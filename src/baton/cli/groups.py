@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from baton.cli import output
-from baton.cli.context import invocation
+from baton.cli.context import actor, invocation
 from baton.cli.pages import every
 from baton.registry import groups
 
@@ -25,7 +25,7 @@ def add(
 ) -> None:
     """Create a group."""
     with invocation(ctx).session() as session:
-        group = groups.create_group(session, name, description=description)
+        group = groups.create_group(session, name, description=description, actor=actor())
     output.line(f"created group {group.name}")
 
 
@@ -45,7 +45,7 @@ def list_groups(ctx: typer.Context) -> None:
 def delete(ctx: typer.Context, name: Group) -> None:
     """Delete a group with its grants (built-in groups cannot be deleted)."""
     with invocation(ctx).session() as session:
-        groups.delete_group(session, name)
+        groups.delete_group(session, name, actor=actor())
     output.line(f"group {name} deleted")
 
 
@@ -53,7 +53,7 @@ def delete(ctx: typer.Context, name: Group) -> None:
 def add_member(ctx: typer.Context, group: Group, user: User) -> None:
     """Put a user in a group."""
     with invocation(ctx).session() as session:
-        groups.add_member(session, group, user)
+        groups.add_member(session, group, user, actor=actor())
     output.line(f"{user} is a member of {group}")
 
 
@@ -61,5 +61,5 @@ def add_member(ctx: typer.Context, group: Group, user: User) -> None:
 def remove_member(ctx: typer.Context, group: Group, user: User) -> None:
     """Take a user out of a group."""
     with invocation(ctx).session() as session:
-        groups.remove_member(session, group, user)
+        groups.remove_member(session, group, user, actor=actor())
     output.line(f"{user} is no longer a member of {group}")

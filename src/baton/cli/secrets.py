@@ -29,9 +29,9 @@ def rotate(
     context = invocation(ctx)
     settings = context.settings()
     cipher = algorithm or settings.secrets.algorithm
-    vault = Vault.load(settings.key_path)
-    with context.session() as session:
-        key_id, count = credentials.rotate(session, vault, cipher, actor=actor())
-    # Only once the re-sealed secrets are committed may the old keys go (see credentials.rotate).
-    vault.activate(key_id)
+    with Vault.using(settings.key_path, exclusive=True) as vault:
+        with context.session() as session:
+            key_id, count = credentials.rotate(session, vault, cipher, actor=actor())
+        # Only once the re-sealed secrets are committed may the old keys go.
+        vault.activate(key_id)
     output.line(f"re-encrypted {count} credential(s) with key {key_id} ({cipher})")

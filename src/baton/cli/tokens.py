@@ -41,6 +41,7 @@ def create(
             name,
             days=days if days is not None else auth.token_default_days,
             max_days=auth.token_max_days,
+            actor=actor(),
         )
     info = issued.info
     output.line(f"token {info.id} for {info.user} expires {output.moment(info.expires_at)} UTC")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from baton.cli import output
-from baton.cli.context import invocation
+from baton.cli.context import actor, invocation
 from baton.cli.pages import every
 from baton.cli.prompts import read_secret
 from baton.registry import users
@@ -46,6 +46,7 @@ def add(
             display_name=display_name,
             email=email,
             auth_source=AuthSource.HOST if host_auth else AuthSource.LOCAL,
+            actor=actor(),
         )
     output.line(f"created user {user.name} ({user.auth_source} sign-in)")
 
@@ -74,7 +75,7 @@ def passwd(ctx: typer.Context, name: Name, password_stdin: PasswordStdin = False
     """Set a local user's password."""
     password = read_secret("New password", from_stdin=password_stdin)
     with invocation(ctx).session() as session:
-        users.set_password(session, name, password)
+        users.set_password(session, name, password, actor=actor())
     output.line(f"password of {name} changed")
 
 
@@ -82,7 +83,7 @@ def passwd(ctx: typer.Context, name: Name, password_stdin: PasswordStdin = False
 def disable(ctx: typer.Context, name: Name) -> None:
     """Stop a user from signing in (their tokens stop working too)."""
     with invocation(ctx).session() as session:
-        users.update_user(session, name, disabled=True)
+        users.update_user(session, name, disabled=True, actor=actor())
     output.line(f"user {name} disabled")
 
 
@@ -90,7 +91,7 @@ def disable(ctx: typer.Context, name: Name) -> None:
 def enable(ctx: typer.Context, name: Name) -> None:
     """Let a disabled user sign in again."""
     with invocation(ctx).session() as session:
-        users.update_user(session, name, disabled=False)
+        users.update_user(session, name, disabled=False, actor=actor())
     output.line(f"user {name} enabled")
 
 
@@ -98,5 +99,5 @@ def enable(ctx: typer.Context, name: Name) -> None:
 def delete(ctx: typer.Context, name: Name) -> None:
     """Delete a user with their tokens, memberships and grants."""
     with invocation(ctx).session() as session:
-        users.delete_user(session, name)
+        users.delete_user(session, name, actor=actor())
     output.line(f"user {name} deleted")

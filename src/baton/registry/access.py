@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import ColumnElement, func, or_, select
 from sqlalchemy.orm import Session
 
-from baton.errors import NotFound, PermissionDenied
+from baton.errors import InvalidInput, NotFound, PermissionDenied
 from baton.registry import audit, groups, roles, users
 from baton.registry.enums import (
     AUTHENTICATED_GROUP,
@@ -291,6 +291,14 @@ def revoke_by_id(
     )
 
 
+def rename_resource(session: Session, kind: ResourceKind, old: str, new: str) -> None:
+    """Move the grants on a renamed resource to its new name."""
+    for row in session.scalars(
+        select(Permission).where(Permission.resource_kind == kind, Permission.resource_name == old)
+    ):
+        row.resource_name = new
+
+
 def list_permissions(
     session: Session,
     *,
@@ -317,7 +325,7 @@ def list_permissions(
             else Permission.group_id == group_id
         )
     elif principal is not None:
-        raise NotFound("principal kind", "(missing)")
+        raise InvalidInput("principal_kind", "name the kind (user or group) of the principal")
     total = session.scalar(select(func.count()).select_from(statement.order_by(None).subquery()))
     rows = session.execute(statement.limit(limit).offset(offset)).all()
     return Page[PermissionRecord](

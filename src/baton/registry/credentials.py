@@ -9,10 +9,10 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baton.errors import AlreadyExists, InvalidInput, NotFound
+from baton.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from baton.registry import audit
-from baton.registry.models import Credential
-from baton.registry.naming import check_name
+from baton.registry.models import Credential, ServerDefinition
+from baton.registry.naming import check_name, check_os_user
 from baton.registry.paging import paginate
 from baton.registry.records import CredentialRecord, Page
 from baton.registry.vault import Sealed, Vault
@@ -51,7 +51,7 @@ def create_credential(
 ) -> CredentialRecord:
     """Store a new credential; the secret is sealed before it reaches the database."""
     check_name(name)
-    check_name(username, "username")
+    check_os_user(username)
     _check_secret(secret)
     if session.scalar(select(Credential.id).where(Credential.name == name)) is not None:
         raise AlreadyExists("credential", name)
@@ -76,7 +76,7 @@ def update_credential(
     """Change a credential; a new secret is sealed with the active key."""
     row = load(session, name)
     if username is not None:
-        row.username = check_name(username, "username")
+        row.username = check_os_user(username)
     if description is not None:
         row.description = description
     if secret is not None:
@@ -102,7 +102,15 @@ def list_credentials(
 
 def delete_credential(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a credential that no server definition uses."""
-    session.delete(load(session, name))
+    row = load(session, name)
+    users = list(
+        session.scalars(
+            select(ServerDefinition.name).where(ServerDefinition.credential_id == row.id)
+        )
+    )
+    if users:
+        raise Conflict(f"credential {name!r} is used by server definitions {', '.join(users)}")
+    session.delete(row)
     session.flush()
     audit.record(session, "credential.delete", actor=actor, resource=f"credential:{name}")
 
@@ -130,8 +138,9 @@ def rotate(
 ) -> tuple[str, int]:
     """Rotate the key ring: new key, every secret re-sealed, old keys dropped.
 
-    The caller commits ``database_session`` and then calls ``vault.activate(key_id)``; a crash
-    between the steps leaves a ring that still opens every stored secret.
+    The caller holds the ring exclusively (``Vault.using(path, exclusive=True)``), commits
+    ``database_session`` and then calls ``vault.activate(key_id)``; a crash between the steps
+    leaves a ring that still opens every stored secret.
     """
     key_id = vault.add_key(algorithm)
     count = reseal_all(database_session, vault, key_id)

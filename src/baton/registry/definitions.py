@@ -6,8 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, Conflict, NotFound
-from baton.registry import credentials, hosts
-from baton.registry.enums import ServerKind
+from baton.registry import access, audit, credentials, hosts
+from baton.registry.enums import ResourceKind, ServerKind
 from baton.registry.models import Credential, Host, ServerDefinition, Service
 from baton.registry.paging import paginate
 from baton.registry.records import Page, ServerDefinitionRecord
@@ -62,7 +62,9 @@ def _apply(session: Session, row: ServerDefinition, spec: ServerDefinitionSpec) 
     row.enabled = spec.enabled
 
 
-def create_definition(session: Session, spec: ServerDefinitionSpec) -> ServerDefinitionRecord:
+def create_definition(
+    session: Session, spec: ServerDefinitionSpec, *, actor: str = ""
+) -> ServerDefinitionRecord:
     """Add a server definition."""
     if session.scalar(select(ServerDefinition.id).where(ServerDefinition.name == spec.name)):
         raise AlreadyExists("server definition", spec.name)
@@ -70,11 +72,14 @@ def create_definition(session: Session, spec: ServerDefinitionSpec) -> ServerDef
     _apply(session, row, spec)
     session.add(row)
     session.flush()
+    audit.record(
+        session, "definition.create", actor=actor, resource=f"server_definition:{spec.name}"
+    )
     return _to_record(session, row)
 
 
 def replace_definition(
-    session: Session, name: str, spec: ServerDefinitionSpec
+    session: Session, name: str, spec: ServerDefinitionSpec, *, actor: str = ""
 ) -> ServerDefinitionRecord:
     """Replace a definition with ``spec`` (a different ``spec.name`` renames it)."""
     row = load(session, name)
@@ -83,7 +88,10 @@ def replace_definition(
     ):
         raise AlreadyExists("server definition", spec.name)
     _apply(session, row, spec)
+    if spec.name != name:
+        access.rename_resource(session, ResourceKind.SERVER_DEFINITION, name, spec.name)
     session.flush()
+    audit.record(session, "definition.update", actor=actor, resource=f"server_definition:{name}")
     return _to_record(session, row)
 
 
@@ -116,7 +124,7 @@ def all_names(session: Session) -> list[str]:
     return list(session.scalars(select(ServerDefinition.name).order_by(ServerDefinition.name)))
 
 
-def delete_definition(session: Session, name: str) -> None:
+def delete_definition(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a definition no service uses."""
     row = load(session, name)
     users = session.scalars(select(Service.name).where(Service.server_definition_id == row.id))
@@ -124,3 +132,5 @@ def delete_definition(session: Session, name: str) -> None:
     if in_use:
         raise Conflict(f"server definition {name!r} is used by services {', '.join(in_use)}")
     session.delete(row)
+
+    audit.record(session, "definition.delete", actor=actor, resource=f"server_definition:{name}")

@@ -6,7 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from baton.errors import AlreadyExists, Conflict, NotFound
-from baton.registry import users
+from baton.registry import audit, guards, users
 from baton.registry.enums import BUILTIN_GROUPS
 from baton.registry.models import Group
 from baton.registry.naming import check_name
@@ -35,7 +35,7 @@ def load(session: Session, name: str) -> Group:
 
 
 def create_group(
-    session: Session, name: str, *, description: str = "", builtin: bool = False
+    session: Session, name: str, *, description: str = "", builtin: bool = False, actor: str = ""
 ) -> GroupRecord:
     """Create a group."""
     check_name(name)
@@ -44,6 +44,7 @@ def create_group(
     group = Group(name=name, description=description, builtin=builtin, members=[])
     session.add(group)
     session.flush()
+    audit.record(session, "group.create", actor=actor, resource=f"group:{name}")
     return to_record(group)
 
 
@@ -58,12 +59,14 @@ def list_groups(session: Session, *, limit: int = 50, offset: int = 0) -> Page[G
     return paginate(session, statement, to_record, limit=limit, offset=offset)
 
 
-def delete_group(session: Session, name: str) -> None:
+def delete_group(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a group (not a built-in one) with its grants."""
     group = load(session, name)
     if group.builtin:
         raise Conflict(f"group {name!r} is built in and cannot be deleted")
-    session.delete(group)
+    with guards.keeping_an_administrator(session):
+        session.delete(group)
+    audit.record(session, "group.delete", actor=actor, resource=f"group:{name}")
 
 
 def _mutable(session: Session, name: str) -> Group:
@@ -73,22 +76,40 @@ def _mutable(session: Session, name: str) -> Group:
     return group
 
 
-def add_member(session: Session, group_name: str, user_name: str) -> GroupRecord:
+def add_member(
+    session: Session, group_name: str, user_name: str, *, actor: str = ""
+) -> GroupRecord:
     """Put a user in a group (idempotent)."""
     group = _mutable(session, group_name)
     user = users.load(session, user_name)
     if user not in group.members:
         group.members.append(user)
     session.flush()
+    audit.record(
+        session,
+        "group.add_member",
+        actor=actor,
+        resource=f"group:{group_name}",
+        detail={"user": user_name},
+    )
     return to_record(group)
 
 
-def remove_member(session: Session, group_name: str, user_name: str) -> GroupRecord:
+def remove_member(
+    session: Session, group_name: str, user_name: str, *, actor: str = ""
+) -> GroupRecord:
     """Take a user out of a group."""
     group = _mutable(session, group_name)
     user = users.load(session, user_name)
     if user not in group.members:
         raise NotFound(f"member of group {group_name!r}", user_name)
-    group.members.remove(user)
-    session.flush()
+    with guards.keeping_an_administrator(session):
+        group.members.remove(user)
+    audit.record(
+        session,
+        "group.remove_member",
+        actor=actor,
+        resource=f"group:{group_name}",
+        detail={"user": user_name},
+    )
     return to_record(group)

@@ -81,6 +81,7 @@ def update_host(
     port: int | None = None,
     description: str | None = None,
     enabled: bool | None = None,
+    actor: str = "",
 ) -> HostRecord:
     """Change a host's address, port, description or enabled flag."""
     row = load(session, name)
@@ -93,6 +94,7 @@ def update_host(
     if enabled is not None:
         row.enabled = enabled
     session.flush()
+    audit.record(session, "host.update", actor=actor, resource=f"host:{name}")
     return _to_record(row)
 
 

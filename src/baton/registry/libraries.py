@@ -12,6 +12,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, InvalidInput, NotFound
+from baton.registry import audit
 from baton.registry.models import ProgramLibrary
 from baton.registry.naming import check_name
 from baton.registry.paging import paginate
@@ -41,7 +42,7 @@ def _check_path(path: str) -> str:
 
 
 def create_library(
-    session: Session, name: str, path: str, *, description: str = ""
+    session: Session, name: str, path: str, *, description: str = "", actor: str = ""
 ) -> LibraryRecord:
     """Register a folder of programs under ``name``."""
     check_name(name)
@@ -50,11 +51,17 @@ def create_library(
     row = ProgramLibrary(name=name, path=_check_path(path), description=description)
     session.add(row)
     session.flush()
+    audit.record(session, "library.create", actor=actor, resource=f"library:{name}")
     return LibraryRecord.model_validate(row)
 
 
 def update_library(
-    session: Session, name: str, *, path: str | None = None, description: str | None = None
+    session: Session,
+    name: str,
+    *,
+    path: str | None = None,
+    description: str | None = None,
+    actor: str = "",
 ) -> LibraryRecord:
     """Change a library's folder or description."""
     row = load(session, name)
@@ -63,6 +70,7 @@ def update_library(
     if description is not None:
         row.description = description
     session.flush()
+    audit.record(session, "library.update", actor=actor, resource=f"library:{name}")
     return LibraryRecord.model_validate(row)
 
 
@@ -86,6 +94,8 @@ def all_names(session: Session) -> list[str]:
     return list(session.scalars(select(ProgramLibrary.name).order_by(ProgramLibrary.name)))
 
 
-def delete_library(session: Session, name: str) -> None:
+def delete_library(session: Session, name: str, *, actor: str = "") -> None:
     """Unregister a library (its folder is left alone)."""
     session.delete(load(session, name))
+
+    audit.record(session, "library.delete", actor=actor, resource=f"library:{name}")

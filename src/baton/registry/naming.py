@@ -7,6 +7,7 @@ import re
 from baton.errors import InvalidInput
 
 _NAME = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}")
+_OS_USER = re.compile(r"[A-Za-z_][A-Za-z0-9_.-]{0,31}")
 _DOTTED = re.compile(r"[A-Za-z][A-Za-z0-9_-]{0,63}(\.[A-Za-z][A-Za-z0-9_-]{0,63})*")
 
 
@@ -27,4 +28,11 @@ def check_resource_name(value: str, field: str = "resource_name") -> str:
     base = value[:-2] if value.endswith(".*") else value
     if len(value) > 200 or not _DOTTED.fullmatch(base):
         raise InvalidInput(field, f"{value!r} is not a resource name, 'lib.*' or '*'")
+    return value
+
+
+def check_os_user(value: str, field: str = "username") -> str:
+    """An operating-system account name (POSIX portable: letters, digits, ``_ . -``)."""
+    if not _OS_USER.fullmatch(value):
+        raise InvalidInput(field, f"{value!r} is not an OS account name")
     return value

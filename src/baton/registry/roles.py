@@ -8,7 +8,7 @@ from sqlalchemy import ColumnElement, or_, select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from baton.registry import groups, users
+from baton.registry import audit, groups, guards, users
 from baton.registry.enums import Capability, PrincipalKind
 from baton.registry.models import Group, Role, RoleAssignment, User
 from baton.registry.naming import check_name
@@ -69,6 +69,7 @@ def create_role(
     *,
     description: str = "",
     builtin: bool = False,
+    actor: str = "",
 ) -> RoleRecord:
     """Create a role with the given capabilities."""
     check_name(name)
@@ -82,6 +83,7 @@ def create_role(
     )
     session.add(role)
     session.flush()
+    audit.record(session, "role.create", actor=actor, resource=f"role:{name}")
     return _to_record(session, role)
 
 
@@ -91,16 +93,19 @@ def update_role(
     *,
     capabilities: Iterable[str] | None = None,
     description: str | None = None,
+    actor: str = "",
 ) -> RoleRecord:
     """Change a custom role's capabilities or description."""
     role = load(session, name)
     if capabilities is not None:
         if role.builtin:
             raise Conflict(f"role {name!r} is built in; its capabilities are fixed")
-        role.capabilities = [str(cap) for cap in _capabilities(capabilities)]
+        with guards.keeping_an_administrator(session):
+            role.capabilities = [str(cap) for cap in _capabilities(capabilities)]
     if description is not None:
         role.description = description
     session.flush()
+    audit.record(session, "role.update", actor=actor, resource=f"role:{name}")
     return _to_record(session, role)
 
 
@@ -117,12 +122,14 @@ def list_roles(session: Session, *, limit: int = 50, offset: int = 0) -> Page[Ro
     )
 
 
-def delete_role(session: Session, name: str) -> None:
+def delete_role(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a custom role and its assignments."""
     role = load(session, name)
     if role.builtin:
         raise Conflict(f"role {name!r} is built in and cannot be deleted")
-    session.delete(role)
+    with guards.keeping_an_administrator(session):
+        session.delete(role)
+    audit.record(session, "role.delete", actor=actor, resource=f"role:{name}")
 
 
 def _principal_filter(
@@ -133,7 +140,9 @@ def _principal_filter(
     return None, groups.load(session, principal).id
 
 
-def assign(session: Session, role_name: str, kind: PrincipalKind, principal: str) -> RoleRecord:
+def assign(
+    session: Session, role_name: str, kind: PrincipalKind, principal: str, *, actor: str = ""
+) -> RoleRecord:
     """Give a role to a user or a group (idempotent)."""
     role = load(session, role_name)
     user_id, group_id = _principal_filter(session, kind, principal)
@@ -151,10 +160,19 @@ def assign(session: Session, role_name: str, kind: PrincipalKind, principal: str
     if existing is None:
         session.add(RoleAssignment(role_id=role.id, user_id=user_id, group_id=group_id))
         session.flush()
+    audit.record(
+        session,
+        "grant",
+        actor=actor,
+        resource=f"role:{role_name}",
+        detail={"principal": f"{kind}:{principal}"},
+    )
     return _to_record(session, role)
 
 
-def unassign(session: Session, role_name: str, kind: PrincipalKind, principal: str) -> RoleRecord:
+def unassign(
+    session: Session, role_name: str, kind: PrincipalKind, principal: str, *, actor: str = ""
+) -> RoleRecord:
     """Take a role away from a user or a group."""
     role = load(session, role_name)
     user_id, group_id = _principal_filter(session, kind, principal)
@@ -168,8 +186,15 @@ def unassign(session: Session, role_name: str, kind: PrincipalKind, principal: s
     )
     if assignment is None:
         raise NotFound(f"holder of role {role_name!r}", principal)
-    session.delete(assignment)
-    session.flush()
+    with guards.keeping_an_administrator(session):
+        session.delete(assignment)
+    audit.record(
+        session,
+        "revoke",
+        actor=actor,
+        resource=f"role:{role_name}",
+        detail={"principal": f"{kind}:{principal}"},
+    )
     return _to_record(session, role)
 
 

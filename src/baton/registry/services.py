@@ -6,7 +6,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from baton.errors import AlreadyExists, NotFound
-from baton.registry import definitions, libraries
+from baton.registry import access, audit, definitions, libraries
+from baton.registry.enums import ResourceKind
 from baton.registry.models import ServerDefinition, Service
 from baton.registry.paging import paginate
 from baton.registry.records import Page, ServiceRecord
@@ -59,7 +60,7 @@ def _apply(session: Session, row: Service, spec: ServiceSpec) -> None:
     row.enabled = spec.enabled
 
 
-def create_service(session: Session, spec: ServiceSpec) -> ServiceRecord:
+def create_service(session: Session, spec: ServiceSpec, *, actor: str = "") -> ServiceRecord:
     """Add a service."""
     if session.scalar(select(Service.id).where(Service.name == spec.name)):
         raise AlreadyExists("service", spec.name)
@@ -67,16 +68,22 @@ def create_service(session: Session, spec: ServiceSpec) -> ServiceRecord:
     _apply(session, row, spec)
     session.add(row)
     session.flush()
+    audit.record(session, "service.create", actor=actor, resource=f"service:{spec.name}")
     return _to_record(session, row)
 
 
-def replace_service(session: Session, name: str, spec: ServiceSpec) -> ServiceRecord:
+def replace_service(
+    session: Session, name: str, spec: ServiceSpec, *, actor: str = ""
+) -> ServiceRecord:
     """Replace a service with ``spec`` (a different ``spec.name`` renames it)."""
     row = load(session, name)
     if spec.name != name and session.scalar(select(Service.id).where(Service.name == spec.name)):
         raise AlreadyExists("service", spec.name)
     _apply(session, row, spec)
+    if spec.name != name:
+        access.rename_resource(session, ResourceKind.SERVICE, name, spec.name)
     session.flush()
+    audit.record(session, "service.update", actor=actor, resource=f"service:{name}")
     return _to_record(session, row)
 
 
@@ -102,6 +109,8 @@ def all_names(session: Session) -> list[str]:
     return list(session.scalars(select(Service.name).order_by(Service.name)))
 
 
-def delete_service(session: Session, name: str) -> None:
+def delete_service(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a service."""
     session.delete(load(session, name))
+
+    audit.record(session, "service.delete", actor=actor, resource=f"service:{name}")

@@ -37,7 +37,13 @@ def _to_record(row: ApiToken, user: str) -> TokenRecord:
 
 
 def create_token(
-    session: Session, user_name: str, name: str, *, days: int, max_days: int
+    session: Session,
+    user_name: str,
+    name: str,
+    *,
+    days: int,
+    max_days: int,
+    actor: str | None = None,
 ) -> IssuedToken:
     """Issue a token for ``user_name`` valid for ``days`` days (at most ``max_days``)."""
     if not 1 <= days <= max_days:
@@ -55,7 +61,13 @@ def create_token(
     )
     session.add(row)
     session.flush()
-    audit.record(session, "token.create", actor=user_name, resource=f"token:{row.id}")
+    audit.record(
+        session,
+        "token.create",
+        actor=user_name if actor is None else actor,
+        resource=f"token:{row.id}",
+        detail={"user": user_name, "name": name},
+    )
     return IssuedToken(token=token, info=_to_record(row, user.name))
 
 

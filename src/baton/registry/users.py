@@ -8,6 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from baton.errors import AlreadyExists, InvalidInput, NotFound
+from baton.registry import audit, guards
 from baton.registry.enums import AuthSource
 from baton.registry.models import User
 from baton.registry.naming import check_name
@@ -51,6 +52,7 @@ def create_user(
     display_name: str = "",
     email: str = "",
     auth_source: AuthSource = AuthSource.LOCAL,
+    actor: str = "",
 ) -> UserRecord:
     """Create a user; local users need a password, host users must not have one."""
     check_name(name)
@@ -70,6 +72,7 @@ def create_user(
     )
     session.add(user)
     session.flush()
+    audit.record(session, "user.create", actor=actor, resource=f"user:{name}")
     return to_record(user)
 
 
@@ -91,6 +94,7 @@ def update_user(
     display_name: str | None = None,
     email: str | None = None,
     disabled: bool | None = None,
+    actor: str = "",
 ) -> UserRecord:
     """Change the given fields of a user."""
     user = load(session, name)
@@ -99,22 +103,34 @@ def update_user(
     if email is not None:
         user.email = email
     if disabled is not None:
-        user.disabled = disabled
+        with guards.keeping_an_administrator(session):
+            user.disabled = disabled
     session.flush()
+    audit.record(
+        session,
+        "user.update",
+        actor=actor,
+        resource=f"user:{name}",
+        detail={"disabled": disabled} if disabled is not None else None,
+    )
     return to_record(user)
 
 
-def set_password(session: Session, name: str, password: str) -> None:
+def set_password(session: Session, name: str, password: str, *, actor: str = "") -> None:
     """Give a local user a new password."""
     user = load(session, name)
     if user.auth_source is not AuthSource.LOCAL:
         raise InvalidInput("password", f"user {name!r} signs in through the host, not Baton")
     user.password_hash = hash_password(password)
+    audit.record(session, "user.password", actor=actor, resource=f"user:{name}")
 
 
-def delete_user(session: Session, name: str) -> None:
+def delete_user(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a user with their tokens, memberships and grants."""
-    session.delete(load(session, name))
+    user = load(session, name)
+    with guards.keeping_an_administrator(session):
+        session.delete(user)
+    audit.record(session, "user.delete", actor=actor, resource=f"user:{name}")
 
 
 def check_password(session: Session, name: str, password: str) -> User | None:

@@ -5,15 +5,22 @@ rotation, the previous ones. Every key is 256 bits and bound to one authenticate
 (AES-256-GCM by default, or ChaCha20-Poly1305); a sealed secret records the key id and cipher
 it was sealed with, and the name it belongs to is its associated data, so a ciphertext copied to
 another row does not decrypt.
+
+Whoever seals and commits secrets holds the ring's lock shared (:meth:`Vault.using`); a
+rotation holds it exclusively from its first step to its last, so no secret can be sealed with
+a key that the rotation is about to drop.
 """
 
 from __future__ import annotations
 
 import base64
+import fcntl
 import json
 import os
 import secrets
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -72,6 +79,19 @@ class Vault:
         vault = cls(path, {key_id: cls._new_key(algorithm)}, key_id)
         vault._save()
         return vault
+
+    @classmethod
+    @contextmanager
+    def using(cls, path: Path, *, exclusive: bool = False) -> Iterator[Vault]:
+        """The ring, loaded under its lock: keep the block open until the sealed secrets are
+        committed. ``exclusive`` is for rotation; everything else shares the lock."""
+        fd = os.open(path.with_name(path.name + ".lock"), os.O_RDWR | os.O_CREAT, 0o600)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX if exclusive else fcntl.LOCK_SH)
+            yield cls.load(path)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
 
     @classmethod
     def load(cls, path: Path) -> Vault:

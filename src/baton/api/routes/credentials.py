@@ -27,8 +27,8 @@ def create_credential(
     body: CredentialCreate, principal: Administrator, registry: Registry, settings: CurrentSettings
 ) -> CredentialRecord:
     """Store an OS account and its secret, encrypted with the key ring."""
-    vault = Vault.load(settings.key_path)  # read each time: `baton secrets rotate` may change it
-    with registry.session() as session:
+    # Read each time, under the ring's lock: `baton secrets rotate` may be changing it.
+    with Vault.using(settings.key_path) as vault, registry.session() as session:
         return credentials.create_credential(
             session,
             vault,
@@ -56,8 +56,7 @@ def update_credential(
     settings: CurrentSettings,
 ) -> CredentialRecord:
     """Change the account, description or secret."""
-    vault = Vault.load(settings.key_path)
-    with registry.session() as session:
+    with Vault.using(settings.key_path) as vault, registry.session() as session:
         return credentials.update_credential(
             session,
             vault,

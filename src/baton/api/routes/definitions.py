@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
-from baton.registry import access, audit, definitions
+from baton.registry import access, definitions
 from baton.registry.access import Principal
 from baton.registry.enums import Action, Capability, ResourceKind, ServerKind
 from baton.registry.records import Page, ServerDefinitionRecord
@@ -45,10 +45,7 @@ def create_definition(
 ) -> ServerDefinitionRecord:
     """A new kind of server process the spawner can launch."""
     with registry.session() as session:
-        record = definitions.create_definition(session, body)
-        audit.record(
-            session, "definition.create", actor=principal.name, resource=f"{KIND}:{body.name}"
-        )
+        record = definitions.create_definition(session, body, actor=principal.name)
         return record
 
 
@@ -65,8 +62,7 @@ def replace_definition(
 ) -> ServerDefinitionRecord:
     """Replace it (write permission); running servers pick it up on refresh."""
     with registry.session() as session:
-        record = definitions.replace_definition(session, name, body)
-        audit.record(session, "definition.update", actor=principal.name, resource=f"{KIND}:{name}")
+        record = definitions.replace_definition(session, name, body, actor=principal.name)
         return record
 
 
@@ -74,6 +70,5 @@ def replace_definition(
 def delete_definition(name: Name, principal: Owner, registry: Registry) -> Response:
     """Delete a definition no service uses (administer permission)."""
     with registry.session() as session:
-        definitions.delete_definition(session, name)
-        audit.record(session, "definition.delete", actor=principal.name, resource=f"{KIND}:{name}")
+        definitions.delete_definition(session, name, actor=principal.name)
     return Response(status_code=204)

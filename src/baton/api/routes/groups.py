@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from baton.api.deps import Administrator, Name, Paging, Registry
 from baton.api.schemas import GroupCreate
-from baton.registry import audit, groups
+from baton.registry import groups
 from baton.registry.records import GroupRecord, Page
 
 router = APIRouter(prefix="/api/groups", tags=["groups"])
@@ -23,8 +23,9 @@ def list_groups(principal: Administrator, registry: Registry, page: Paging) -> P
 def create_group(body: GroupCreate, principal: Administrator, registry: Registry) -> GroupRecord:
     """A new, empty group."""
     with registry.session() as session:
-        record = groups.create_group(session, body.name, description=body.description)
-        audit.record(session, "group.create", actor=principal.name, resource=f"group:{body.name}")
+        record = groups.create_group(
+            session, body.name, description=body.description, actor=principal.name
+        )
         return record
 
 
@@ -39,8 +40,7 @@ def get_group(name: Name, principal: Administrator, registry: Registry) -> Group
 def delete_group(name: Name, principal: Administrator, registry: Registry) -> Response:
     """Delete a group (not a built-in one) and its grants."""
     with registry.session() as session:
-        groups.delete_group(session, name)
-        audit.record(session, "group.delete", actor=principal.name, resource=f"group:{name}")
+        groups.delete_group(session, name, actor=principal.name)
     return Response(status_code=204)
 
 
@@ -48,14 +48,7 @@ def delete_group(name: Name, principal: Administrator, registry: Registry) -> Re
 def add_member(name: Name, user: Name, principal: Administrator, registry: Registry) -> GroupRecord:
     """Put a user in the group (idempotent)."""
     with registry.session() as session:
-        record = groups.add_member(session, name, user)
-        audit.record(
-            session,
-            "group.add_member",
-            actor=principal.name,
-            resource=f"group:{name}",
-            detail={"user": user},
-        )
+        record = groups.add_member(session, name, user, actor=principal.name)
         return record
 
 
@@ -65,12 +58,5 @@ def remove_member(
 ) -> GroupRecord:
     """Take a user out of the group."""
     with registry.session() as session:
-        record = groups.remove_member(session, name, user)
-        audit.record(
-            session,
-            "group.remove_member",
-            actor=principal.name,
-            resource=f"group:{name}",
-            detail={"user": user},
-        )
+        record = groups.remove_member(session, name, user, actor=principal.name)
         return record

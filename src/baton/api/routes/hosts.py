@@ -53,6 +53,7 @@ def update_host(
             port=body.port,
             description=body.description,
             enabled=body.enabled,
+            actor=principal.name,
         )
 
 

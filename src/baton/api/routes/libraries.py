@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Response
 
 from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
 from baton.api.schemas import LibraryCreate, LibraryUpdate
-from baton.registry import access, audit, libraries
+from baton.registry import access, libraries
 from baton.registry.access import Principal
 from baton.registry.enums import Action, ResourceKind
 from baton.registry.records import LibraryRecord, Page
@@ -37,14 +37,7 @@ def create_library(
     """Bind a name to an absolute folder of programs on the server."""
     with registry.session() as session:
         record = libraries.create_library(
-            session, body.name, body.path, description=body.description
-        )
-        audit.record(
-            session,
-            "library.create",
-            actor=principal.name,
-            resource=f"library:{body.name}",
-            detail={"path": record.path},
+            session, body.name, body.path, description=body.description, actor=principal.name
         )
         return record
 
@@ -63,9 +56,8 @@ def update_library(
     """Change the folder or the description."""
     with registry.session() as session:
         record = libraries.update_library(
-            session, name, path=body.path, description=body.description
+            session, name, path=body.path, description=body.description, actor=principal.name
         )
-        audit.record(session, "library.update", actor=principal.name, resource=f"library:{name}")
         return record
 
 
@@ -73,6 +65,5 @@ def update_library(
 def delete_library(name: Name, principal: Administrator, registry: Registry) -> Response:
     """Forget the library (its folder is left alone)."""
     with registry.session() as session:
-        libraries.delete_library(session, name)
-        audit.record(session, "library.delete", actor=principal.name, resource=f"library:{name}")
+        libraries.delete_library(session, name, actor=principal.name)
     return Response(status_code=204)

@@ -7,7 +7,7 @@ from fastapi import APIRouter, Response
 from baton.api.deps import CurrentPrincipal, Registry
 from baton.api.schemas import Me, OwnPasswordBody
 from baton.errors import AuthenticationFailed
-from baton.registry import audit, users
+from baton.registry import users
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 
@@ -33,8 +33,5 @@ def change_password(
     with registry.session() as session:
         if users.check_password(session, principal.name, body.current_password) is None:
             raise AuthenticationFailed("the current password is wrong")
-        users.set_password(session, principal.name, body.new_password)
-        audit.record(
-            session, "user.password", actor=principal.name, resource=f"user:{principal.name}"
-        )
+        users.set_password(session, principal.name, body.new_password, actor=principal.name)
     return Response(status_code=204)

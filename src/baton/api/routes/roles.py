@@ -6,7 +6,7 @@ from fastapi import APIRouter, Response
 
 from baton.api.deps import Administrator, Name, Paging, Registry
 from baton.api.schemas import Assignment, RoleCreate, RoleUpdate
-from baton.registry import audit, roles
+from baton.registry import roles
 from baton.registry.enums import PrincipalKind
 from baton.registry.records import Page, RoleRecord
 
@@ -25,9 +25,12 @@ def create_role(body: RoleCreate, principal: Administrator, registry: Registry) 
     """A custom role with the given capabilities."""
     with registry.session() as session:
         record = roles.create_role(
-            session, body.name, [str(c) for c in body.capabilities], description=body.description
+            session,
+            body.name,
+            [str(c) for c in body.capabilities],
+            description=body.description,
+            actor=principal.name,
         )
-        audit.record(session, "role.create", actor=principal.name, resource=f"role:{body.name}")
         return record
 
 
@@ -46,9 +49,12 @@ def update_role(
     capabilities = None if body.capabilities is None else [str(c) for c in body.capabilities]
     with registry.session() as session:
         record = roles.update_role(
-            session, name, capabilities=capabilities, description=body.description
+            session,
+            name,
+            capabilities=capabilities,
+            description=body.description,
+            actor=principal.name,
         )
-        audit.record(session, "role.update", actor=principal.name, resource=f"role:{name}")
         return record
 
 
@@ -56,8 +62,7 @@ def update_role(
 def delete_role(name: Name, principal: Administrator, registry: Registry) -> Response:
     """Delete a custom role."""
     with registry.session() as session:
-        roles.delete_role(session, name)
-        audit.record(session, "role.delete", actor=principal.name, resource=f"role:{name}")
+        roles.delete_role(session, name, actor=principal.name)
     return Response(status_code=204)
 
 
@@ -67,13 +72,8 @@ def assign(
 ) -> RoleRecord:
     """Give the role to a user or a group (audited as a grant)."""
     with registry.session() as session:
-        record = roles.assign(session, name, body.principal_kind, body.principal)
-        audit.record(
-            session,
-            "grant",
-            actor=principal.name,
-            resource=f"role:{name}",
-            detail={"principal": f"{body.principal_kind}:{body.principal}"},
+        record = roles.assign(
+            session, name, body.principal_kind, body.principal, actor=principal.name
         )
         return record
 
@@ -84,12 +84,5 @@ def unassign(
 ) -> RoleRecord:
     """Take the role away from a user or a group (audited as a revoke)."""
     with registry.session() as session:
-        record = roles.unassign(session, name, kind, holder)
-        audit.record(
-            session,
-            "revoke",
-            actor=principal.name,
-            resource=f"role:{name}",
-            detail={"principal": f"{kind}:{holder}"},
-        )
+        record = roles.unassign(session, name, kind, holder, actor=principal.name)
         return record

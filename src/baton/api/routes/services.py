@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
-from baton.registry import access, audit, services
+from baton.registry import access, services
 from baton.registry.access import Principal
 from baton.registry.enums import Action, ResourceKind
 from baton.registry.records import Page, ServiceRecord
@@ -37,10 +37,7 @@ def create_service(
 ) -> ServiceRecord:
     """A socket, pool or launch service."""
     with registry.session() as session:
-        record = services.create_service(session, body)
-        audit.record(
-            session, "service.create", actor=principal.name, resource=f"service:{body.name}"
-        )
+        record = services.create_service(session, body, actor=principal.name)
         return record
 
 
@@ -57,8 +54,7 @@ def replace_service(
 ) -> ServiceRecord:
     """Replace the service's definition (write permission; a new name renames it)."""
     with registry.session() as session:
-        record = services.replace_service(session, name, body)
-        audit.record(session, "service.update", actor=principal.name, resource=f"service:{name}")
+        record = services.replace_service(session, name, body, actor=principal.name)
         return record
 
 
@@ -66,6 +62,5 @@ def replace_service(
 def delete_service(name: Name, principal: Owner, registry: Registry) -> Response:
     """Delete the service (administer permission)."""
     with registry.session() as session:
-        services.delete_service(session, name)
-        audit.record(session, "service.delete", actor=principal.name, resource=f"service:{name}")
+        services.delete_service(session, name, actor=principal.name)
     return Response(status_code=204)

@@ -39,7 +39,12 @@ def create_token(
     days = body.days or settings.auth.token_default_days
     with registry.session() as session:
         return tokens.create_token(
-            session, principal.name, body.name, days=days, max_days=settings.auth.token_max_days
+            session,
+            principal.name,
+            body.name,
+            days=days,
+            max_days=settings.auth.token_max_days,
+            actor=principal.name,
         )
 
 

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
-from baton.api.authentication import remote_address
 from baton.api.deps import Administrator, Name, Paging, Registry
 from baton.api.schemas import PasswordBody, UserCreate, UserUpdate
 from baton.errors import Conflict
-from baton.registry import audit, users
+from baton.registry import users
 from baton.registry.records import Page, UserRecord
 
 router = APIRouter(prefix="/api/users", tags=["users"])
@@ -34,13 +33,7 @@ def create_user(
             display_name=body.display_name,
             email=body.email,
             auth_source=body.auth_source,
-        )
-        audit.record(
-            session,
-            "user.create",
             actor=principal.name,
-            resource=f"user:{body.name}",
-            remote_addr=remote_address(request.scope),
         )
         return record
 
@@ -61,14 +54,12 @@ def update_user(
         raise Conflict("you cannot disable your own account")
     with registry.session() as session:
         record = users.update_user(
-            session, name, display_name=body.display_name, email=body.email, disabled=body.disabled
-        )
-        audit.record(
             session,
-            "user.update",
+            name,
+            display_name=body.display_name,
+            email=body.email,
+            disabled=body.disabled,
             actor=principal.name,
-            resource=f"user:{name}",
-            detail=body.model_dump(exclude_none=True),
         )
         return record
 
@@ -79,8 +70,7 @@ def set_password(
 ) -> Response:
     """Give a local user a new password (ends their browser sessions)."""
     with registry.session() as session:
-        users.set_password(session, name, body.password)
-        audit.record(session, "user.password", actor=principal.name, resource=f"user:{name}")
+        users.set_password(session, name, body.password, actor=principal.name)
     return Response(status_code=204)
 
 
@@ -90,6 +80,5 @@ def delete_user(name: Name, principal: Administrator, registry: Registry) -> Res
     if name == principal.name:
         raise Conflict("you cannot delete your own account")
     with registry.session() as session:
-        users.delete_user(session, name)
-        audit.record(session, "user.delete", actor=principal.name, resource=f"user:{name}")
+        users.delete_user(session, name, actor=principal.name)
     return Response(status_code=204)
