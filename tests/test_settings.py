@@ -210,3 +210,10 @@ def test_describe_lists_every_setting_with_a_description(tmp_path: Path) -> None
 def test_describe_leaves_a_url_without_password_alone(tmp_path: Path) -> None:
     settings = load_settings(tmp_path, environ={}, database_url="postgresql://baton@db/baton")
     assert rows_of(settings)["database_url"] == "postgresql://baton@db/baton"
+
+
+def test_home_cannot_be_set_in_its_own_config_file(tmp_path: Path) -> None:
+    (tmp_path / "baton.toml").write_text('home = "/elsewhere"\n')
+    with pytest.raises(ConfigError, match="home") as caught:
+        load_settings(tmp_path, environ={})
+    assert caught.value.key == "home"

@@ -108,7 +108,14 @@ class _TomlSource(PydanticBaseSettingsSource):
         home = _home.get()
         if home is None:
             return {}
-        return read_config_file(home / CONFIG_FILE)
+        values = read_config_file(home / CONFIG_FILE)
+        if "home" in values:
+            raise ConfigError(
+                f"{home / CONFIG_FILE}: 'home' cannot be set in the file it lives in; "
+                "use --home or BATON_HOME",
+                key="home",
+            )
+        return values
 
 
 class _EnvSource(EnvSettingsSource):

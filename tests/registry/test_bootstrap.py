@@ -75,6 +75,7 @@ def test_key_files_are_private(installation: Installation) -> None:
     assert mode_of(home) == 0o700
     assert mode_of(installation.settings.key_path) == 0o600
     assert mode_of(home / SESSION_KEY_FILE) == 0o600
+    assert mode_of(home / CONFIG_FILE) == 0o600
     assert len(session_secret(home)) == 32
     ring = Vault.load(installation.settings.key_path)
     assert ring.algorithm is installation.settings.secrets.algorithm
@@ -176,3 +177,9 @@ def test_initialise_with_the_default_registry(tmp_path: Path) -> None:
             assert users.check_password(session, ADMIN, "a-long-password") is not None
     finally:
         database.dispose()
+
+
+def test_default_sqlite_registry_is_private(tmp_path: Path) -> None:
+    settings = load_settings(tmp_path / "home", environ={}, admin_password="pass-word-1")
+    initialise(settings)
+    assert mode_of(tmp_path / "home" / "registry.db") == 0o600

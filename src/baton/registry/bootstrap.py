@@ -89,6 +89,8 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
     home.chmod(0o700)
     config = home / CONFIG_FILE
     if not config.exists():
+        # It may come to hold the database password: readable by the owner only.
+        config.touch(mode=0o600)
         config.write_text(_CONFIG_TEMPLATE)
     if not settings.key_path.exists():
         Vault.create(settings.key_path, settings.secrets.algorithm)
@@ -105,6 +107,9 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
 
     db = database or Database(settings.registry_url)
     try:
+        sqlite_file = home / "registry.db"
+        if settings.database_url is None and not sqlite_file.exists():
+            sqlite_file.touch(mode=0o600)  # users' password hashes live here
         db.upgrade()
         with db.session() as session:
             ensure_builtins(session)
