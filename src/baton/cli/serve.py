@@ -19,7 +19,8 @@ def serve(
         typer.Option(help="Address to listen on (default: host).", show_default=False),
     ] = None,
 ) -> None:
-    """Serve the API, the broker and the web client (refuses an out-of-date registry)."""
+    """Serve the control plane: the REST API, /healthz and /metrics (refuses an out-of-date
+    registry)."""
     overrides: dict[str, str | int] = {}
     if port is not None:
         overrides["port"] = port
