@@ -13,7 +13,8 @@ import pytest
 import uvicorn
 
 from baton.api.app import create_app
-from baton.registry import users
+from baton.registry import audit, users
+from baton.registry.records import AuditRecord
 from tests.conftest import Installation
 
 PLAIN_USER = "plain"
@@ -27,10 +28,18 @@ class LiveServer:
     url: str
     installation: Installation
 
-    def client(self, user: str | None = None, password: str | None = None) -> httpx.Client:
-        """An HTTP client, signed in with Basic credentials when given."""
+    def client(
+        self,
+        user: str | None = None,
+        password: str | None = None,
+        *,
+        local_address: str | None = None,
+    ) -> httpx.Client:
+        """An HTTP client, signed in with Basic credentials when given; ``local_address`` (another
+        loopback address such as 127.0.0.2) makes the server see another client address."""
         auth = (user, password) if user is not None and password is not None else None
-        return httpx.Client(base_url=self.url, auth=auth, timeout=30)
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        return httpx.Client(base_url=self.url, auth=auth, transport=transport, timeout=30)
 
     def admin(self) -> httpx.Client:
         return self.client("admin", self.installation.admin_password)
@@ -38,6 +47,21 @@ class LiveServer:
     def plain(self) -> httpx.Client:
         """A signed-in user with no role and no grant beyond the installation's defaults."""
         return self.client(PLAIN_USER, PLAIN_PASSWORD)
+
+    def bearer(self, token: str, *, local_address: str | None = None) -> httpx.Client:
+        """An HTTP client that signs in with an API token."""
+        transport = httpx.HTTPTransport(local_address=local_address) if local_address else None
+        return httpx.Client(
+            base_url=self.url,
+            headers={"Authorization": f"Bearer {token}"},
+            transport=transport,
+            timeout=30,
+        )
+
+    def audit(self, action: str, actor: str | None = None) -> list[AuditRecord]:
+        """The audit events called ``action``, newest first, read from the registry itself."""
+        with self.installation.database.session() as session:
+            return audit.list_events(session, action=action, actor=actor, limit=1000).items
 
 
 @contextmanager

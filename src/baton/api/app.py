@@ -89,6 +89,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         version=baton.__version__,
         description=DESCRIPTION,
         lifespan=lifespan,
+        responses=errors.RESPONSES,
     )
     app.state.settings = settings
     app.state.database = db
@@ -104,7 +105,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     for router in ROUTERS:
         app.include_router(router)
 
-    @app.get("/healthz", response_model=Health, tags=["health"], summary="Liveness and registry")
+    @app.get(
+        "/healthz",
+        response_model=Health,
+        responses={503: {"model": Health, "description": "The registry does not answer."}},
+        tags=["health"],
+        summary="Liveness and registry",
+    )
     async def healthz() -> Response:
         """Public: 200 when the registry answers, 503 otherwise."""
 

@@ -11,6 +11,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from baton.errors import (
@@ -47,6 +48,38 @@ STATUS: dict[type[BatonError], int] = {
 }
 
 AUTHENTICATE = 'Basic realm="Baton", charset="UTF-8", Bearer realm="Baton"'
+
+
+class Problem(BaseModel):
+    """One wrong part of a request that failed validation."""
+
+    field: str = Field(description="Where: body.name, query.limit, path.name, ...")
+    message: str
+    type: str = Field(description="The validator's stable name for the problem.")
+
+
+class ErrorBody(BaseModel):
+    """The body of every error answer."""
+
+    error: str = Field(description="Stable code: not_found, invalid_request, forbidden, ...")
+    detail: str | list[Problem] = Field(
+        description="A sentence, or for invalid_request the fields that were wrong."
+    )
+
+
+#: The error answers every operation may give, for the OpenAPI document.
+RESPONSES: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody, "description": description}
+    for status, description in (
+        (400, "Malformed body or a value the registry refuses."),
+        (401, "No valid credentials."),
+        (403, "Not allowed, or a session change without its CSRF token."),
+        (404, "No such entity."),
+        (409, "Already exists, or contradicts the current state."),
+        (413, "Body over the configured limit."),
+        (422, "The request does not match this operation's parameters or body schema."),
+    )
+}
 
 
 def status_of(error: BatonError) -> int:
@@ -92,7 +125,13 @@ async def _http_error(_request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, StarletteHTTPException)
     if isinstance(error.__cause__, BatonError):  # raised while the framework read the body
         return baton_error_response(error.__cause__)
-    codes = {404: "not_found", 405: "method_not_allowed", 413: BodyTooLarge.code}
+    # 400 here is the framework failing to parse the body (not UTF-8, form data, ...).
+    codes = {
+        400: MalformedBody.code,
+        404: "not_found",
+        405: "method_not_allowed",
+        413: BodyTooLarge.code,
+    }
     response = error_response(
         error.status_code, codes.get(error.status_code, "http_error"), error.detail
     )
