@@ -19,6 +19,7 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
     ├── AuthError
     │   ├── AuthenticationFailed     no, wrong or expired credentials (HTTP 401)
     │   ├── PermissionDenied         authenticated, but not allowed (HTTP 403)
+    │   ├── TooManyAttempts          sign-in throttled after repeated failures (HTTP 429)
     │   └── CsrfFailed               a cookie-authenticated change without its CSRF token (HTTP 403)
     └── RequestError
         ├── BodyTooLarge             the request body is over the configured limit (HTTP 413)
@@ -142,6 +143,16 @@ class PermissionDenied(AuthError):
         super().__init__(f"not allowed to {action} {resource}")
         self.action = action
         self.resource = resource
+
+
+class TooManyAttempts(AuthError):
+    """Too many failed sign-ins for this account or address; ``retry_after`` seconds to wait."""
+
+    code = "too_many_attempts"
+
+    def __init__(self, retry_after: float) -> None:
+        super().__init__(f"too many failed sign-ins; try again in {int(retry_after) + 1} s")
+        self.retry_after = retry_after
 
 
 class CsrfFailed(AuthError):

@@ -61,6 +61,12 @@ class AuthSettings(_Section):
         90, ge=1, description="Days an API token lives when its creator names no expiry."
     )
     token_max_days: int = Field(365, ge=1, description="Longest expiry an API token may have.")
+    throttle_failures: int = Field(
+        10, ge=1, description="Failed sign-ins per account or address before it is throttled."
+    )
+    throttle_window: float = Field(
+        300, gt=0, description="Seconds over which failed sign-ins count towards the throttle."
+    )
     pam_enabled: bool = Field(
         False, description="Also check passwords of host-authenticated users against PAM."
     )

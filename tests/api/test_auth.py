@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 
 from baton.api.cookies import SessionCookie
-from baton.registry import users
 from baton.registry.models import ApiToken, Group, utcnow
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer
 
@@ -24,11 +23,14 @@ COOKIE = "baton_session"
 
 
 def assert_refused(response: httpx.Response) -> None:
-    """A 401 with the JSON error body and a challenge naming both schemes."""
+    """A 401 with the JSON error body and a challenge: both schemes for API clients, but no
+    Basic for a browser (its session cookie and no Authorization), so no login dialog pops up."""
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "unauthenticated"
     challenge = response.headers["www-authenticate"]
-    assert "Basic" in challenge
+    sent = response.request.headers
+    browser = f"{COOKIE}=" in sent.get("cookie", "") and "authorization" not in sent
+    assert ("Basic" in challenge) is not browser
     assert "Bearer" in challenge
 
 
@@ -195,6 +197,13 @@ def test_a_token_value_is_not_a_password(live: LiveServer) -> None:
 # The throttle (SignInThrottle: 10 failures per user name, and per address, in 5 minutes)
 
 
+def assert_throttled(response: httpx.Response) -> None:
+    """A 429 naming the wait, with Retry-After."""
+    assert response.status_code == 429, response.text
+    assert response.json()["error"] == "too_many_attempts"
+    assert 1 <= int(response.headers["retry-after"]) <= 301
+
+
 @pytest.fixture(scope="module")
 def loopback_aliases() -> None:
     """Clients at 127.0.0.2-4 (Linux routes all of 127/8 to the loopback; macOS does not)."""
@@ -213,7 +222,7 @@ def test_throttle_refuses_the_right_password_after_ten_wrong_ones(live: LiveServ
             assert_refused(client.get("/api/me"))
     # The account is throttled, whatever the address.
     with live.plain() as client:
-        assert_refused(client.get("/api/me"))
+        assert_throttled(client.get("/api/me"))
     latest = live.audit("signin.failed")[0]
     assert latest.detail["reason"] == "throttled"
     assert latest.remote_addr == "127.0.0.1"
@@ -232,9 +241,9 @@ def test_throttle_refuses_an_address_after_ten_failures(live: LiveServer) -> Non
             assert_refused(client.get("/api/me"))
     password = live.installation.admin_password
     with live.client("admin", password, local_address="127.0.0.3") as client:
-        assert_refused(client.get("/api/me"))
+        assert_throttled(client.get("/api/me"))
     with live.bearer(token, local_address="127.0.0.3") as client:
-        assert_refused(client.get("/api/me"))
+        assert_throttled(client.get("/api/me"))
     # The same credentials from another address still work.
     with live.client("admin", password, local_address="127.0.0.4") as client:
         assert client.get("/api/me").status_code == 200
@@ -343,21 +352,22 @@ def test_session_sign_out_clears_the_cookie(live: LiveServer) -> None:
         )
         assert browser.get("/api/me").json()["method"] == "cookie"
         headers = {"X-CSRF-Token": signed_in.json()["csrf_token"]}
+        kept = browser.cookies[COOKIE]
         assert browser.delete("/api/session", headers=headers).status_code == 204
         assert COOKIE not in browser.cookies
         assert_refused(browser.get("/api/me"))
+    # The session ended on the server: a copy of the cookie kept from before is refused too.
+    with session_client(live, kept) as client:
+        assert_refused(client.get("/api/me"))
 
 
 def test_forged_and_tampered_cookies(live: LiveServer) -> None:
     cookie, _, _ = sign_in(live, "admin", live.installation.admin_password)
     payload, _, signature = cookie.rpartition(".")
     tampered_signature = payload + "." + ("A" if signature[0] != "A" else "B") + signature[1:]
-    with live.installation.database.session() as session:
-        admin = users.load(session, "admin")
-        admin_id, version = admin.id, users.password_version(admin)
-    # Right user and password version, signed with another key.
+    # A well-formed cookie signed with another key.
     other_key = SessionCookie(b"k" * 32, name=COOKIE, max_age=3600, secure=False)
-    forged, _ = other_key.issue(admin_id, version)
+    forged = other_key.value("a-token-of-our-own")
     for value in ["garbage", tampered_signature, forged, cookie[:-1]]:
         with session_client(live, value) as client:
             assert_refused(client.get("/api/me"))

@@ -237,3 +237,57 @@ def test_metrics_need_the_operate_capability(live: LiveServer, plain: httpx.Clie
     assert 'route="/api/users/{name}",status="404"' in text
     assert "someone-specific" not in text
     assert 'route="/metrics",status="403"' in text
+
+
+def test_write_on_a_service_does_not_repoint_it(admin: httpx.Client, plain: httpx.Client) -> None:
+    grant(admin, "service", "open-svc", "write")
+    body = service("open-svc", description="tuned by its owner")
+    assert plain.put("/api/services/open-svc", json=body).status_code == 200
+    for field, value in [
+        ("addresses", ["10.0.0.9:9001"]),
+        ("auth_required", False),
+        ("libraries", ["sample"]),
+    ]:
+        response = plain.put("/api/services/open-svc", json=body | {field: value})
+        assert_forbidden(response)
+        assert field in response.json()["detail"]
+    assert admin.get("/api/services/open-svc").json()["addresses"] == ["127.0.0.1:9001"]
+    denied = admin.get("/api/audit", params={"action": "denied", "actor": PLAIN_USER}).json()
+    assert denied["total"] == 3
+    assert denied["items"][0]["outcome"] == "denied"
+
+
+def test_write_on_a_definition_does_not_change_what_runs(
+    admin: httpx.Client, plain: httpx.Client
+) -> None:
+    grant(admin, "server_definition", "appsrv", "write")
+    tuned = DEFINITION | {"pool": {"max_servers": 8}, "description": "bigger pool"}
+    assert plain.put("/api/server-definitions/appsrv", json=tuned).status_code == 200
+    for field, value in [
+        ("command", ["/bin/sh", "-c", "id"]),
+        ("environment", {"LD_PRELOAD": "/tmp/x.so"}),
+        ("run_as_client", True),
+        ("working_dir", "/"),
+    ]:
+        response = plain.put("/api/server-definitions/appsrv", json=tuned | {field: value})
+        assert_forbidden(response)
+        assert field in response.json()["detail"]
+    stored = admin.get("/api/server-definitions/appsrv").json()
+    assert (stored["command"], stored["pool"]["max_servers"]) == (DEFINITION["command"], 8)
+
+
+def test_grants_go_with_a_deleted_resource(admin: httpx.Client, plain: httpx.Client) -> None:
+    grant(admin, "service", "open-svc", "administer")
+    assert plain.delete("/api/services/open-svc").status_code == 204
+    assert admin.post("/api/services", json=service("open-svc")).status_code == 201
+    # A new service of the same name starts without the old grants.
+    assert_forbidden(plain.delete("/api/services/open-svc"))
+    assert "open-svc" not in names(plain, "/api/services")
+
+
+def test_a_host_that_runs_definitions_is_not_removed(admin: httpx.Client) -> None:
+    bound = DEFINITION | {"name": "remote", "host": "node1"}
+    assert admin.post("/api/server-definitions", json=bound).status_code == 201
+    response = admin.delete("/api/hosts/node1")
+    assert response.status_code == 409
+    assert "remote" in response.json()["detail"]

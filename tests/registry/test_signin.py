@@ -9,11 +9,13 @@ import subprocess
 from collections.abc import Iterator
 
 import pytest
+from sqlalchemy import func, select
 
-from baton.errors import AuthenticationFailed
-from baton.registry import audit, tokens, users
+from baton.errors import AuthenticationFailed, TooManyAttempts
+from baton.registry import audit, sessions, tokens, users
 from baton.registry.database import Database
 from baton.registry.enums import AuthSource
+from baton.registry.models import BrowserSession
 from baton.registry.signin import Attempt, SignIn, SignInThrottle, VerifiedPasswords
 from baton.settings import AuthSettings
 
@@ -86,8 +88,9 @@ def test_throttle_blocks_after_repeated_failures(sign_in: SignIn) -> None:
         with pytest.raises(AuthenticationFailed):
             sign_in.password("ada", "wrong-password", Attempt(remote_addr="198.51.100.1"))
     # Even the right password is refused for this account now, from any address.
-    with pytest.raises(AuthenticationFailed):
+    with pytest.raises(TooManyAttempts) as caught:
         sign_in.password("ada", "analytical-engine", Attempt(remote_addr="203.0.113.9"))
+    assert 0 < caught.value.retry_after <= sign_in.throttle.window
 
 
 def test_throttle_window_and_reset() -> None:
@@ -121,15 +124,43 @@ def test_token_sign_in(sign_in: SignIn, database: Database) -> None:
         sign_in.token("bt_" + secrets.token_urlsafe(32), ATTEMPT)
 
 
-def test_cookie_session_ends_with_password_change(sign_in: SignIn, database: Database) -> None:
+def test_browser_sessions_end_on_sign_out_password_change_and_disable(
+    sign_in: SignIn, database: Database
+) -> None:
     with database.session() as session:
-        user = users.load(session, "ada")
-        user_id, version = user.id, users.password_version(user)
-    assert sign_in.user_id(user_id, version, ATTEMPT).method == "cookie"
+        ada = users.load(session, "ada")
+        first, csrf = sessions.start(session, ada, seconds=3600)
+        second, _ = sessions.start(session, ada, seconds=3600)
+        third, _ = sessions.start(session, ada, seconds=3600)
+    principal, found_csrf = sign_in.browser(first, ATTEMPT)
+    assert (principal.name, principal.method, found_csrf) == ("ada", "cookie", csrf)
+    with database.session() as session:
+        sessions.end(session, first)
+    with pytest.raises(AuthenticationFailed):
+        sign_in.browser(first, ATTEMPT)
+    sign_in.browser(second, ATTEMPT)
+    with database.session() as session:
+        users.update_user(session, "ada", disabled=True)
+    with pytest.raises(AuthenticationFailed):
+        sign_in.browser(second, ATTEMPT)
+    with database.session() as session:
+        users.update_user(session, "ada", disabled=False)
+    sign_in.browser(third, ATTEMPT)
     with database.session() as session:
         users.set_password(session, "ada", "another-password")
+    for token in (second, third):
+        with pytest.raises(AuthenticationFailed):
+            sign_in.browser(token, ATTEMPT)
+
+
+def test_expired_browser_session(sign_in: SignIn, database: Database) -> None:
+    with database.session() as session:
+        token, _ = sessions.start(session, users.load(session, "ada"), seconds=-1)
     with pytest.raises(AuthenticationFailed):
-        sign_in.user_id(user_id, version, ATTEMPT)
+        sign_in.browser(token, ATTEMPT)
+    with database.session() as session:  # the next sign-in sweeps expired sessions away
+        sessions.start(session, users.load(session, "ada"), seconds=60)
+        assert session.scalar(select(func.count()).select_from(BrowserSession)) == 1
 
 
 # --- host authentication through PAM, with a real OS account --------------------------------

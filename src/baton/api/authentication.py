@@ -71,7 +71,10 @@ class AuthenticationMiddleware:
         try:
             principal = await self.authenticate(scope)
         except BatonError as error:
-            await baton_error_response(error)(scope, receive, send)
+            headers = Headers(scope=scope)
+            cookies = cookie_parser(headers.get("cookie", ""))
+            browser = self.cookie.name in cookies and not headers.get("authorization")
+            await baton_error_response(error, browser=browser)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
         await self.app(scope, receive, send)
@@ -109,18 +112,19 @@ class AuthenticationMiddleware:
     async def _from_cookie(
         self, scope: Scope, headers: Headers, value: str, attempt: Attempt
     ) -> Principal:
-        session = self.cookie.read(value)
-        if session is None:
+        token = self.cookie.token(value)
+        if token is None:
             raise AuthenticationFailed("the session cookie is invalid or expired; sign in again")
         if scope["method"] not in SAFE_METHODS:
-            sent = headers.get(CSRF_HEADER, "")
-            if not hmac.compare_digest(sent.encode(), session.csrf_token.encode()):
-                raise CsrfFailed(f"a {CSRF_HEADER} header with the session's token is required")
             origin = headers.get("origin")
             if origin and urlsplit(origin).netloc != headers.get("host", ""):
                 raise CsrfFailed(f"cross-origin request from {origin} refused")
         cookie_attempt = Attempt(remote_addr=attempt.remote_addr, method="cookie")
-        principal: Principal = await anyio.to_thread.run_sync(
-            self.sign_in.user_id, session.user_id, session.password_version, cookie_attempt
+        principal, csrf = await anyio.to_thread.run_sync(
+            self.sign_in.browser, token, cookie_attempt
         )
+        if scope["method"] not in SAFE_METHODS:
+            sent = headers.get(CSRF_HEADER, "")
+            if not hmac.compare_digest(sent.encode(), csrf.encode()):
+                raise CsrfFailed(f"a {CSRF_HEADER} header with the session's token is required")
         return principal

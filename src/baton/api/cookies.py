@@ -1,32 +1,22 @@
-"""The browser session cookie: signed, timed, HttpOnly, carrying its CSRF token.
+"""The browser session cookie: the signed token of a server-side session.
 
-The cookie holds the user's id, a fingerprint of their password hash (a password change ends
-every older session) and a random CSRF token. Its signature uses the key in
-``BATON_HOME/session.key``. State-changing requests authenticated by the cookie must send the
-CSRF token back in the ``X-CSRF-Token`` header, which another site cannot read or forge.
+The cookie carries a random token, signed with the key in ``BATON_HOME/session.key`` so a forged
+cookie is refused without a database lookup; the session itself (its user, expiry and CSRF
+token) lives in the registry (``registry/sessions.py``), so signing out, a password change or
+disabling the user ends it at once. State-changing requests authenticated by the cookie must
+send the session's CSRF token back in the ``X-CSRF-Token`` header, which another site can
+neither read nor forge.
 """
 
 from __future__ import annotations
-
-import secrets
-from dataclasses import dataclass
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
 
 CSRF_HEADER = "x-csrf-token"
 
 
-@dataclass(frozen=True)
-class SessionData:
-    """What a valid session cookie says."""
-
-    user_id: int
-    password_version: str
-    csrf_token: str
-
-
 class SessionCookie:
-    """Issues and verifies session cookies."""
+    """Signs and verifies session cookies and writes their Set-Cookie headers."""
 
     def __init__(self, secret: bytes, *, name: str, max_age: int, secure: bool) -> None:
         self._serializer = URLSafeTimedSerializer(secret, salt="baton-session")
@@ -34,32 +24,24 @@ class SessionCookie:
         self.max_age = max_age
         self.secure = secure
 
-    def issue(self, user_id: int, password_version: str) -> tuple[str, SessionData]:
-        """A new cookie value and what it holds."""
-        data = SessionData(user_id, password_version, secrets.token_urlsafe(24))
-        value = self._serializer.dumps([data.user_id, data.password_version, data.csrf_token])
-        return value, data
+    def value(self, token: str) -> str:
+        """The cookie value that carries ``token``."""
+        return self._serializer.dumps(token)
 
-    def read(self, value: str) -> SessionData | None:
-        """The session a cookie value carries, or None if forged, malformed or expired."""
+    def token(self, value: str) -> str | None:
+        """The token a cookie value carries, or None if forged, malformed or too old."""
         try:
-            raw = self._serializer.loads(value, max_age=self.max_age)
+            token = self._serializer.loads(value, max_age=self.max_age)
         except BadSignature:
             return None
-        if (
-            not isinstance(raw, list)
-            or len(raw) != 3
-            or not isinstance(raw[0], int)
-            or not all(isinstance(part, str) for part in raw[1:])
-        ):
-            return None
-        return SessionData(raw[0], raw[1], raw[2])
+        return token if isinstance(token, str) and 0 < len(token) <= 100 else None
 
-    def header(self, value: str) -> str:
-        """The Set-Cookie header value that stores ``value``."""
+    def header(self, token: str) -> str:
+        """The Set-Cookie header value that stores ``token``."""
         secure = "; Secure" if self.secure else ""
         return (
-            f"{self.name}={value}; Path=/; Max-Age={self.max_age}; HttpOnly; SameSite=Lax{secure}"
+            f"{self.name}={self.value(token)}; Path=/; Max-Age={self.max_age}; HttpOnly; "
+            f"SameSite=Lax{secure}"
         )
 
     def clearing_header(self) -> str:

@@ -6,8 +6,10 @@ name, ``detail`` a sentence (or, for request validation, the list of fields that
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
+import anyio.to_thread
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -28,7 +30,11 @@ from baton.errors import (
     PermissionDenied,
     SchemaOutOfDate,
     SecretError,
+    TooManyAttempts,
 )
+from baton.registry import audit
+from baton.registry.database import Database
+from baton.registry.enums import AuditOutcome
 
 #: The one table. Lookup walks the exception's MRO, so a subclass inherits its parent's status.
 STATUS: dict[type[BatonError], int] = {
@@ -42,12 +48,16 @@ STATUS: dict[type[BatonError], int] = {
     AlreadyExists: 409,
     Conflict: 409,
     BodyTooLarge: 413,
+    TooManyAttempts: 429,
     ConfigError: 500,
     SecretError: 500,
     SchemaOutOfDate: 503,
 }
 
 AUTHENTICATE = 'Basic realm="Baton", charset="UTF-8", Bearer realm="Baton"'
+#: The challenge for browsers: no Basic, so no login dialog pops up over the web client.
+AUTHENTICATE_BROWSER = 'Bearer realm="Baton"'
+logger = logging.getLogger("baton.api")
 
 
 class Problem(BaseModel):
@@ -77,6 +87,7 @@ RESPONSES: dict[int | str, dict[str, Any]] = {
         (404, "No such entity."),
         (409, "Already exists, or contradicts the current state."),
         (413, "Body over the configured limit."),
+        (429, "Sign-in throttled after repeated failures (see Retry-After)."),
         (422, "The request does not match this operation's parameters or body schema."),
     )
 }
@@ -90,20 +101,50 @@ def status_of(error: BatonError) -> int:
     return 500
 
 
-def error_response(status: int, code: str, detail: Any) -> JSONResponse:
+def error_response(status: int, code: str, detail: Any, *, browser: bool = False) -> JSONResponse:
     """A JSON error answer (with the challenge header on 401)."""
-    headers = {"WWW-Authenticate": AUTHENTICATE} if status == 401 else None
+    headers = None
+    if status == 401:
+        headers = {"WWW-Authenticate": AUTHENTICATE_BROWSER if browser else AUTHENTICATE}
     return JSONResponse({"error": code, "detail": detail}, status_code=status, headers=headers)
 
 
-def baton_error_response(error: BatonError) -> JSONResponse:
-    """The JSON answer for a :class:`BatonError`."""
-    return error_response(status_of(error), error.code, error.detail)
+def baton_error_response(error: BatonError, *, browser: bool = False) -> JSONResponse:
+    """The JSON answer for a :class:`BatonError` (``browser``: the request came with the
+    session cookie)."""
+    response = error_response(status_of(error), error.code, error.detail, browser=browser)
+    if isinstance(error, TooManyAttempts):
+        response.headers["Retry-After"] = str(int(error.retry_after) + 1)
+    return response
 
 
-async def _baton_error(_request: Request, error: Exception) -> JSONResponse:
+async def _baton_error(request: Request, error: Exception) -> JSONResponse:
     assert isinstance(error, BatonError)
+    if isinstance(error, PermissionDenied):
+        await anyio.to_thread.run_sync(_audit_denied, request, error)
     return baton_error_response(error)
+
+
+def _audit_denied(request: Request, error: PermissionDenied) -> None:
+    """Keep a record of refused actions, in a transaction of their own."""
+    principal = getattr(request.state, "principal", None)
+    database: Database = request.app.state.database
+    with database.session() as session:
+        audit.record(
+            session,
+            "denied",
+            actor=getattr(principal, "name", ""),
+            resource=error.resource[:300],
+            outcome=AuditOutcome.DENIED,
+            remote_addr=request.client.host if request.client else "",
+            detail={"action": error.action, "method": request.method, "path": request.url.path},
+        )
+
+
+async def _unexpected_error(request: Request, error: Exception) -> JSONResponse:
+    """Anything not foreseen: logged with its traceback, answered as JSON without it."""
+    logger.error("unhandled error on %s %s", request.method, request.url.path, exc_info=error)
+    return error_response(500, "internal_error", "an unexpected error happened; it was logged")
 
 
 async def _validation_error(_request: Request, error: Exception) -> JSONResponse:
@@ -145,3 +186,4 @@ def install(app: FastAPI) -> None:
     app.add_exception_handler(BatonError, _baton_error)
     app.add_exception_handler(RequestValidationError, _validation_error)
     app.add_exception_handler(StarletteHTTPException, _http_error)
+    app.add_exception_handler(Exception, _unexpected_error)

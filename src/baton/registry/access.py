@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from sqlalchemy import ColumnElement, func, or_, select
+from sqlalchemy import ColumnElement, delete, func, or_, select
 from sqlalchemy.orm import Session
 
 from baton.errors import InvalidInput, NotFound, PermissionDenied
@@ -297,6 +297,23 @@ def rename_resource(session: Session, kind: ResourceKind, old: str, new: str) ->
         select(Permission).where(Permission.resource_kind == kind, Permission.resource_name == old)
     ):
         row.resource_name = new
+
+
+def drop_resource(session: Session, kind: ResourceKind, name: str) -> None:
+    """Delete the grants on a deleted resource, so a new one of that name starts with none."""
+    names = [name, f"{name}.*"] if kind is ResourceKind.LIBRARY else [name]
+    session.execute(
+        delete(Permission).where(
+            Permission.resource_kind == kind, Permission.resource_name.in_(names)
+        )
+    )
+    if kind is ResourceKind.LIBRARY:  # program grants inside the library go with it
+        session.execute(
+            delete(Permission).where(
+                Permission.resource_kind == ResourceKind.PROGRAM,
+                Permission.resource_name.startswith(f"{name}.", autoescape=True),
+            )
+        )
 
 
 def list_permissions(

@@ -132,5 +132,5 @@ def delete_definition(session: Session, name: str, *, actor: str = "") -> None:
     if in_use:
         raise Conflict(f"server definition {name!r} is used by services {', '.join(in_use)}")
     session.delete(row)
-
+    access.drop_resource(session, ResourceKind.SERVER_DEFINITION, name)
     audit.record(session, "definition.delete", actor=actor, resource=f"server_definition:{name}")

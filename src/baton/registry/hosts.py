@@ -7,9 +7,9 @@ import secrets
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baton.errors import AlreadyExists, InvalidInput, NotFound
+from baton.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from baton.registry import audit
-from baton.registry.models import Host, utcnow
+from baton.registry.models import Host, ServerDefinition, utcnow
 from baton.registry.naming import check_name
 from baton.registry.paging import paginate
 from baton.registry.records import HostRecord, IssuedHostToken, Page
@@ -133,6 +133,12 @@ def list_hosts(session: Session, *, limit: int = 50, offset: int = 0) -> Page[Ho
 
 def delete_host(session: Session, name: str, *, actor: str = "") -> None:
     """Remove a host no server definition is bound to."""
-    session.delete(load(session, name))
+    row = load(session, name)
+    bound = list(
+        session.scalars(select(ServerDefinition.name).where(ServerDefinition.host_id == row.id))
+    )
+    if bound:
+        raise Conflict(f"host {name!r} runs server definitions {', '.join(bound)}")
+    session.delete(row)
     session.flush()
     audit.record(session, "host.delete", actor=actor, resource=f"host:{name}")

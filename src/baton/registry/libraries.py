@@ -12,7 +12,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, InvalidInput, NotFound
-from baton.registry import audit
+from baton.registry import access, audit
+from baton.registry.enums import ResourceKind
 from baton.registry.models import ProgramLibrary
 from baton.registry.naming import check_name
 from baton.registry.paging import paginate
@@ -97,5 +98,5 @@ def all_names(session: Session) -> list[str]:
 def delete_library(session: Session, name: str, *, actor: str = "") -> None:
     """Unregister a library (its folder is left alone)."""
     session.delete(load(session, name))
-
+    access.drop_resource(session, ResourceKind.LIBRARY, name)
     audit.record(session, "library.delete", actor=actor, resource=f"library:{name}")

@@ -242,6 +242,21 @@ class ApiToken(Timestamped, Base):
     user: Mapped[User] = relationship(lazy="joined")
 
 
+class BrowserSession(Base):
+    """A signed-in browser: the cookie carries the token whose hash is the key."""
+
+    __tablename__ = "browser_sessions"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+    csrf_token: Mapped[str] = mapped_column(String(64))
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+    user: Mapped[User] = relationship(lazy="joined")
+
+
 class AuditEvent(Base):
     __tablename__ = "audit_events"
 

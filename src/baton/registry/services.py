@@ -112,5 +112,5 @@ def all_names(session: Session) -> list[str]:
 def delete_service(session: Session, name: str, *, actor: str = "") -> None:
     """Delete a service."""
     session.delete(load(session, name))
-
+    access.drop_resource(session, ResourceKind.SERVICE, name)
     audit.record(session, "service.delete", actor=actor, resource=f"service:{name}")

@@ -17,16 +17,18 @@ from dataclasses import dataclass
 
 import pamela
 
-from baton.errors import AuthenticationFailed
-from baton.registry import access, audit, tokens, users
+from baton.errors import AuthenticationFailed, TooManyAttempts
+from baton.registry import access, audit, sessions, tokens, users
 from baton.registry.database import Database
 from baton.registry.enums import AuditOutcome, AuthSource
-from baton.registry.models import User
 from baton.settings import AuthSettings
 
 
 class SignInThrottle:
     """Refuses sign-in for a key (a user name or an address) after too many recent failures."""
+
+    #: Keys tracked before idle ones are swept (bounds memory under a spray of user names).
+    MAX_KEYS = 10_000
 
     def __init__(self, max_failures: int = 10, window: float = 300.0) -> None:
         self.max_failures = max_failures
@@ -40,16 +42,29 @@ class SignInThrottle:
             failures.popleft()
         return failures
 
+    def retry_after(self, *keys: str) -> float:
+        """Seconds until none of ``keys`` is at the failure limit (0: not blocked)."""
+        now = time.monotonic()
+        wait = 0.0
+        with self._lock:
+            for key in filter(None, keys):
+                failures = self._recent(key, now)
+                if len(failures) >= self.max_failures:
+                    oldest_that_counts = failures[-self.max_failures]
+                    wait = max(wait, oldest_that_counts + self.window - now)
+        return wait
+
     def blocked(self, *keys: str) -> bool:
         """True when any of ``keys`` has reached the failure limit within the window."""
-        now = time.monotonic()
-        with self._lock:
-            return any(len(self._recent(key, now)) >= self.max_failures for key in keys if key)
+        return self.retry_after(*keys) > 0
 
     def failed(self, *keys: str) -> None:
         """Count one failure against each key."""
         now = time.monotonic()
         with self._lock:
+            if len(self._failures) > self.MAX_KEYS:
+                for key in [k for k, v in self._failures.items() if not self._recent(k, now)]:
+                    del self._failures[key]
             for key in keys:
                 if key:
                     self._recent(key, now).append(now)
@@ -126,11 +141,10 @@ class SignIn:
     def __init__(self, database: Database, settings: AuthSettings) -> None:
         self.database = database
         self.settings = settings
-        self.throttle = SignInThrottle()
+        self.throttle = SignInThrottle(settings.throttle_failures, settings.throttle_window)
         self.verified = VerifiedPasswords()
 
-    def _fail(self, name: str, attempt: Attempt, reason: str) -> AuthenticationFailed:
-        self.throttle.failed(f"user:{name}", f"addr:{attempt.remote_addr}")
+    def _audit_failure(self, name: str, attempt: Attempt, reason: str) -> None:
         with self.database.session() as session:
             audit.record(
                 session,
@@ -140,7 +154,20 @@ class SignIn:
                 remote_addr=attempt.remote_addr,
                 detail={"method": attempt.method, "reason": reason},
             )
+
+    def _fail(self, name: str, attempt: Attempt, reason: str) -> AuthenticationFailed:
+        """Count and audit a failed attempt; the error to raise."""
+        self.throttle.failed(f"user:{name}" if name else "", f"addr:{attempt.remote_addr}")
+        self._audit_failure(name, attempt, reason)
         return AuthenticationFailed("invalid credentials")
+
+    def _check_throttle(self, name: str, attempt: Attempt) -> None:
+        """Refuse at once (audited, not counted again) while the user or address is blocked."""
+        keys = (f"user:{name}" if name else "", f"addr:{attempt.remote_addr}")
+        wait = self.throttle.retry_after(*keys)
+        if wait > 0:
+            self._audit_failure(name, attempt, "throttled")
+            raise TooManyAttempts(wait)
 
     def _host_sign_in(self, name: str, password: str) -> bool:
         """True when PAM accepts a host user (created on first sign-in when configured)."""
@@ -163,8 +190,7 @@ class SignIn:
         self, name: str, password: str, attempt: Attempt, *, record_success: bool = False
     ) -> access.Principal:
         """Sign in with a user name and password (local, or PAM for host users)."""
-        if self.throttle.blocked(f"user:{name}", f"addr:{attempt.remote_addr}"):
-            raise self._fail(name, attempt, "throttled")
+        self._check_throttle(name, attempt)
         with self.database.session() as session:
             user = users.find(session, name)
             local = user is not None and user.auth_source is AuthSource.LOCAL
@@ -196,8 +222,7 @@ class SignIn:
 
     def token(self, token: str, attempt: Attempt) -> access.Principal:
         """Sign in with an API token."""
-        if self.throttle.blocked(f"addr:{attempt.remote_addr}"):
-            raise self._fail("", attempt, "throttled")
+        self._check_throttle("", attempt)
         with self.database.session() as session:
             found = tokens.check_token(session, token)
             if found is not None:
@@ -205,15 +230,11 @@ class SignIn:
                 return access.principal_for(session, user, method="bearer", token_id=token_id)
         raise self._fail("", attempt, "unknown, expired or revoked token")
 
-    def user_id(self, user_id: int, password_version: str, attempt: Attempt) -> access.Principal:
-        """The principal of a browser session, if its user still exists, is enabled and has
-        not changed password since the session began."""
+    def browser(self, token: str, attempt: Attempt) -> tuple[access.Principal, str]:
+        """The principal of a live browser session and the session's CSRF token."""
         with self.database.session() as session:
-            user = session.get(User, user_id)
-            if (
-                user is not None
-                and not user.disabled
-                and password_version == users.password_version(user)
-            ):
-                return access.principal_for(session, user, method="cookie")
+            found = sessions.find(session, token)
+            if found is not None:
+                user, csrf = found
+                return access.principal_for(session, user, method="cookie"), csrf
         raise AuthenticationFailed("the session has ended; sign in again")

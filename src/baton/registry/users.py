@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import hashlib
-
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from baton.errors import AlreadyExists, InvalidInput, NotFound
-from baton.registry import audit, guards
+from baton.registry import audit, guards, sessions
 from baton.registry.enums import AuthSource
 from baton.registry.models import User
 from baton.registry.naming import check_name
@@ -122,6 +120,7 @@ def set_password(session: Session, name: str, password: str, *, actor: str = "")
     if user.auth_source is not AuthSource.LOCAL:
         raise InvalidInput("password", f"user {name!r} signs in through the host, not Baton")
     user.password_hash = hash_password(password)
+    sessions.end_all(session, user.id)
     audit.record(session, "user.password", actor=actor, resource=f"user:{name}")
 
 
@@ -146,9 +145,3 @@ def check_password(session: Session, name: str, password: str) -> User | None:
     if hashed is not None and needs_rehash(hashed):
         user.password_hash = hash_password(password)
     return user
-
-
-def password_version(user: User) -> str:
-    """A short fingerprint of the user's password hash: browser sessions carry it, so a
-    password change ends every session begun before it."""
-    return hashlib.sha256((user.password_hash or user.auth_source).encode()).hexdigest()[:16]

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
+from baton.errors import PermissionDenied
 from baton.registry import access, definitions
 from baton.registry.access import Principal
 from baton.registry.enums import Action, Capability, ResourceKind, ServerKind
@@ -60,10 +61,27 @@ def get_definition(name: Name, principal: Reader, registry: Registry) -> ServerD
 def replace_definition(
     name: Name, body: ServerDefinitionSpec, principal: Writer, registry: Registry
 ) -> ServerDefinitionRecord:
-    """Replace it (write permission); running servers pick it up on refresh."""
+    """Replace it (write permission; a new name renames it); running servers pick it up on
+    refresh. Write covers the description, pool settings, balancing and enabled flag; what runs
+    and as whom (command, working_dir, environment, credential, run_as_client, host, ports)
+    needs the administer capability."""
     with registry.session() as session:
-        record = definitions.replace_definition(session, name, body, actor=principal.name)
-        return record
+        current = definitions.get_definition(session, name)
+        if not principal.can(Capability.ADMINISTER):
+            guarded = {
+                "kind": (current.kind, body.kind),
+                "command": (current.command, tuple(body.command)),
+                "working_dir": (current.working_dir, body.working_dir),
+                "environment": (current.environment, body.environment),
+                "credential": (current.credential, body.credential),
+                "run_as_client": (current.run_as_client, body.run_as_client),
+                "host": (current.host, body.host),
+                "ports": ((current.port_min, current.port_max), (body.port_min, body.port_max)),
+            }
+            changed = [field for field, (before, after) in guarded.items() if before != after]
+            if changed:
+                raise PermissionDenied(f"change {', '.join(changed)} of", f"{KIND} {name!r}")
+        return definitions.replace_definition(session, name, body, actor=principal.name)
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a definition")

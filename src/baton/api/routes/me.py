@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Response
+from fastapi import APIRouter, Request, Response
 
+from baton.api.authentication import remote_address
 from baton.api.deps import CurrentPrincipal, Registry
 from baton.api.schemas import Me, OwnPasswordBody
-from baton.errors import AuthenticationFailed
+from baton.errors import AuthenticationFailed, InvalidInput
 from baton.registry import users
+from baton.registry.signin import Attempt, SignIn
 
 router = APIRouter(prefix="/api/me", tags=["me"])
 
@@ -27,11 +29,16 @@ def me(principal: CurrentPrincipal, registry: Registry) -> Me:
 
 @router.put("/password", status_code=204, summary="Change my password")
 def change_password(
-    body: OwnPasswordBody, principal: CurrentPrincipal, registry: Registry
+    body: OwnPasswordBody, principal: CurrentPrincipal, registry: Registry, request: Request
 ) -> Response:
-    """Change the caller's own password (the current one is required)."""
+    """Change the caller's own password. The current one is checked like a sign-in (audited
+    and throttled); the change ends every browser session of the user, this one included."""
+    sign_in: SignIn = request.app.state.sign_in
+    attempt = Attempt(remote_addr=remote_address(request.scope), method="password-change")
+    try:
+        sign_in.password(principal.name, body.current_password, attempt)
+    except AuthenticationFailed as exc:
+        raise InvalidInput("current_password", "is not the current password") from exc
     with registry.session() as session:
-        if users.check_password(session, principal.name, body.current_password) is None:
-            raise AuthenticationFailed("the current password is wrong")
         users.set_password(session, principal.name, body.new_password, actor=principal.name)
     return Response(status_code=204)

@@ -7,9 +7,10 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Response
 
 from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
+from baton.errors import PermissionDenied
 from baton.registry import access, services
 from baton.registry.access import Principal
-from baton.registry.enums import Action, ResourceKind
+from baton.registry.enums import Action, Capability, ResourceKind
 from baton.registry.records import Page, ServiceRecord
 from baton.registry.specs import ServiceSpec
 
@@ -52,10 +53,25 @@ def get_service(name: Name, principal: Reader, registry: Registry) -> ServiceRec
 def replace_service(
     name: Name, body: ServiceSpec, principal: Writer, registry: Registry
 ) -> ServiceRecord:
-    """Replace the service's definition (write permission; a new name renames it)."""
+    """Replace the service (write permission; a new name renames it). Write covers its
+    description, settings and debug mask; what it runs (server definition, addresses, program
+    libraries) and who may call it (auth_required) need the administer capability."""
     with registry.session() as session:
-        record = services.replace_service(session, name, body, actor=principal.name)
-        return record
+        current = services.get_service(session, name)
+        if not principal.can(Capability.ADMINISTER):
+            changed = [
+                field
+                for field, before, after in (
+                    ("server_definition", current.server_definition, body.server_definition),
+                    ("addresses", current.addresses, tuple(body.addresses)),
+                    ("libraries", current.libraries, tuple(sorted(set(body.libraries)))),
+                    ("auth_required", current.auth_required, body.auth_required),
+                )
+                if before != after
+            ]
+            if changed:
+                raise PermissionDenied(f"change {', '.join(changed)} of", f"service {name!r}")
+        return services.replace_service(session, name, body, actor=principal.name)
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a service")

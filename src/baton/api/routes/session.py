@@ -9,7 +9,7 @@ from baton.api.authentication import remote_address
 from baton.api.cookies import SessionCookie
 from baton.api.deps import CurrentPrincipal, Registry
 from baton.api.schemas import SessionInfo, SignInBody
-from baton.registry import audit, users
+from baton.registry import audit, sessions, users
 from baton.registry.signin import Attempt, SignIn
 
 router = APIRouter(prefix="/api/session", tags=["session"])
@@ -27,21 +27,26 @@ async def sign_in(
         lambda: sign_in.password(body.username, body.password, attempt, record_success=True)
     )
 
-    def issue() -> SessionInfo:
+    def start() -> SessionInfo:
         with registry.session() as session:
             user = users.load(session, principal.name)
-            value, data = cookie.issue(user.id, users.password_version(user))
-            response.headers.append("set-cookie", cookie.header(value))
-            return SessionInfo(user=users.to_record(user), csrf_token=data.csrf_token)
+            token, csrf = sessions.start(
+                session, user, seconds=cookie.max_age, remote_addr=attempt.remote_addr
+            )
+            response.headers.append("set-cookie", cookie.header(token))
+            return SessionInfo(user=users.to_record(user), csrf_token=csrf)
 
-    return await anyio.to_thread.run_sync(issue)
+    return await anyio.to_thread.run_sync(start)
 
 
-@router.delete("", status_code=204, summary="Sign out (clears the session cookie)")
+@router.delete("", status_code=204, summary="Sign out (ends the session)")
 def sign_out(principal: CurrentPrincipal, request: Request, registry: Registry) -> Response:
-    """End the browser session."""
+    """End the browser session on the server and clear its cookie."""
     cookie: SessionCookie = request.app.state.cookie
+    token = cookie.token(request.cookies.get(cookie.name, ""))
     with registry.session() as session:
+        if token is not None:
+            sessions.end(session, token)
         audit.record(
             session,
             "signout",

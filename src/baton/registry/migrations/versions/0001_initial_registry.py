@@ -17,7 +17,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-
     op.create_table(
         "audit_events",
         sa.Column("id", sa.Integer(), nullable=False),
@@ -552,7 +551,6 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-
     op.drop_table("service_libraries")
     with op.batch_alter_table("node_runs", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_node_runs_run_id"))
