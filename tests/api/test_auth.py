@@ -24,12 +24,14 @@ COOKIE = "baton_session"
 
 def assert_refused(response: httpx.Response) -> None:
     """A 401 with the JSON error body and a challenge: both schemes for API clients, but no
-    Basic for a browser (its session cookie and no Authorization), so no login dialog pops up."""
+    Basic for a browser (its session cookie and no Authorization, or its sign-in form), so no
+    login dialog pops up."""
     assert response.status_code == 401, response.text
     assert response.json()["error"] == "unauthenticated"
     challenge = response.headers["www-authenticate"]
     sent = response.request.headers
     browser = f"{COOKIE}=" in sent.get("cookie", "") and "authorization" not in sent
+    browser = browser or response.request.url.path == "/api/session"
     assert ("Basic" in challenge) is not browser
     assert "Bearer" in challenge
 

@@ -245,6 +245,7 @@ def test_write_on_a_service_does_not_repoint_it(admin: httpx.Client, plain: http
     assert plain.put("/api/services/open-svc", json=body).status_code == 200
     for field, value in [
         ("addresses", ["10.0.0.9:9001"]),
+        ("name", "renamed-svc"),
         ("auth_required", False),
         ("libraries", ["sample"]),
     ]:
@@ -253,7 +254,7 @@ def test_write_on_a_service_does_not_repoint_it(admin: httpx.Client, plain: http
         assert field in response.json()["detail"]
     assert admin.get("/api/services/open-svc").json()["addresses"] == ["127.0.0.1:9001"]
     denied = admin.get("/api/audit", params={"action": "denied", "actor": PLAIN_USER}).json()
-    assert denied["total"] == 3
+    assert denied["total"] == 4
     assert denied["items"][0]["outcome"] == "denied"
 
 
@@ -265,6 +266,8 @@ def test_write_on_a_definition_does_not_change_what_runs(
     assert plain.put("/api/server-definitions/appsrv", json=tuned).status_code == 200
     for field, value in [
         ("command", ["/bin/sh", "-c", "id"]),
+        ("name", "renamed-def"),
+        ("kind", "runner"),
         ("environment", {"LD_PRELOAD": "/tmp/x.so"}),
         ("run_as_client", True),
         ("working_dir", "/"),

@@ -141,16 +141,18 @@ def test_browser_sessions_end_on_sign_out_password_change_and_disable(
     sign_in.browser(second, ATTEMPT)
     with database.session() as session:
         users.update_user(session, "ada", disabled=True)
-    with pytest.raises(AuthenticationFailed):
-        sign_in.browser(second, ATTEMPT)
-    with database.session() as session:
         users.update_user(session, "ada", disabled=False)
-    sign_in.browser(third, ATTEMPT)
-    with database.session() as session:
-        users.set_password(session, "ada", "another-password")
+    # Disabling ended them for good: enabling the user again does not bring them back.
     for token in (second, third):
         with pytest.raises(AuthenticationFailed):
             sign_in.browser(token, ATTEMPT)
+    with database.session() as session:
+        fourth, _ = sessions.start(session, users.load(session, "ada"), seconds=3600)
+    sign_in.browser(fourth, ATTEMPT)
+    with database.session() as session:
+        users.set_password(session, "ada", "another-password")
+    with pytest.raises(AuthenticationFailed):
+        sign_in.browser(fourth, ATTEMPT)
 
 
 def test_expired_browser_session(sign_in: SignIn, database: Database) -> None:

@@ -33,8 +33,8 @@ def add(
     """Store a credential (asks for the secret twice unless --secret-stdin)."""
     secret = read_secret("Secret", from_stdin=secret_stdin)
     context = invocation(ctx)
-    vault = Vault.load(context.settings().key_path)
-    with context.session() as session:
+    # The ring's lock, held until the commit, keeps `baton secrets rotate` from racing us.
+    with Vault.using(context.settings().key_path) as vault, context.session() as session:
         record = credentials.create_credential(
             session,
             vault,

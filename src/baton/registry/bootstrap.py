@@ -27,6 +27,8 @@ from baton.settings import CONFIG_FILE, Settings
 ADMIN = "admin"
 SAMPLE_LIBRARY = "sample"
 SESSION_KEY_FILE = "session.key"
+#: Who the audit trail says made the installation's first records.
+INIT_ACTOR = "baton init"
 
 _CONFIG_TEMPLATE = """\
 # Baton settings. Every key is optional; `baton config show` lists them all with their
@@ -68,12 +70,19 @@ def ensure_builtins(session: Session) -> None:
         (AUTHENTICATED_GROUP, "Every signed-in user."),
     ):
         if name not in present:
-            groups.create_group(session, name, description=description, builtin=True)
+            groups.create_group(
+                session, name, description=description, builtin=True, actor=INIT_ACTOR
+            )
     present_roles = set(session.scalars(select(Role.name)))
     for name, (description, capabilities) in roles.BUILTIN_ROLES.items():
         if name not in present_roles:
             roles.create_role(
-                session, name, [str(c) for c in capabilities], description=description, builtin=True
+                session,
+                name,
+                [str(c) for c in capabilities],
+                description=description,
+                builtin=True,
+                actor=INIT_ACTOR,
             )
 
 
@@ -120,16 +129,25 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
                     password = settings.admin_password.get_secret_value()
                 else:
                     password = generated = secrets.token_urlsafe(12)
-                users.create_user(session, ADMIN, password=password, display_name="Administrator")
-                roles.assign(session, "admin", PrincipalKind.USER, ADMIN)
+                users.create_user(
+                    session,
+                    ADMIN,
+                    password=password,
+                    display_name="Administrator",
+                    actor=INIT_ACTOR,
+                )
+                roles.assign(session, "admin", PrincipalKind.USER, ADMIN, actor=INIT_ACTOR)
             if libraries.find(session, SAMPLE_LIBRARY) is None:
                 libraries.create_library(
                     session,
                     SAMPLE_LIBRARY,
                     str(sample_dir.resolve()),
                     description="Sample programs shipped with Baton.",
+                    actor=INIT_ACTOR,
                 )
-                roles.assign(session, "webuser", PrincipalKind.GROUP, AUTHENTICATED_GROUP)
+                roles.assign(
+                    session, "webuser", PrincipalKind.GROUP, AUTHENTICATED_GROUP, actor=INIT_ACTOR
+                )
                 for action in (Action.READ, Action.RUN):
                     access.grant(
                         session,
@@ -138,7 +156,7 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
                         ResourceKind.LIBRARY,
                         SAMPLE_LIBRARY,
                         action,
-                        granted_by="baton init",
+                        granted_by=INIT_ACTOR,
                     )
     finally:
         if database is None:

@@ -182,8 +182,10 @@ class SignIn:
             return False
         with self.database.session() as session:
             if users.find(session, name) is None:
-                users.create_user(session, name, password=None, auth_source=AuthSource.HOST)
-                audit.record(session, "user.create", actor=name, detail={"via": "host sign-in"})
+                # Audited as created by the host account itself, on its first sign-in.
+                users.create_user(
+                    session, name, password=None, auth_source=AuthSource.HOST, actor=name
+                )
         return True
 
     def password(

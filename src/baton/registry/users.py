@@ -103,6 +103,8 @@ def update_user(
     if disabled is not None:
         with guards.keeping_an_administrator(session):
             user.disabled = disabled
+        if disabled:
+            sessions.end_all(session, user.id)
     session.flush()
     audit.record(
         session,

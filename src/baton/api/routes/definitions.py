@@ -61,14 +61,15 @@ def get_definition(name: Name, principal: Reader, registry: Registry) -> ServerD
 def replace_definition(
     name: Name, body: ServerDefinitionSpec, principal: Writer, registry: Registry
 ) -> ServerDefinitionRecord:
-    """Replace it (write permission; a new name renames it); running servers pick it up on
-    refresh. Write covers the description, pool settings, balancing and enabled flag; what runs
-    and as whom (command, working_dir, environment, credential, run_as_client, host, ports)
-    needs the administer capability."""
+    """Replace it (write permission); running servers pick it up on refresh. Write covers the
+    description, pool settings, balancing and enabled flag; its name and kind, what runs and as
+    whom (command, working_dir, environment, credential, run_as_client, host, ports) need the
+    administer capability (a new name renames it, its grants follow)."""
     with registry.session() as session:
         current = definitions.get_definition(session, name)
         if not principal.can(Capability.ADMINISTER):
             guarded = {
+                "name": (current.name, body.name),
                 "kind": (current.kind, body.kind),
                 "command": (current.command, tuple(body.command)),
                 "working_dir": (current.working_dir, body.working_dir),

@@ -53,15 +53,17 @@ def get_service(name: Name, principal: Reader, registry: Registry) -> ServiceRec
 def replace_service(
     name: Name, body: ServiceSpec, principal: Writer, registry: Registry
 ) -> ServiceRecord:
-    """Replace the service (write permission; a new name renames it). Write covers its
-    description, settings and debug mask; what it runs (server definition, addresses, program
-    libraries) and who may call it (auth_required) need the administer capability."""
+    """Replace the service (write permission). Write covers its description, settings, debug
+    mask and enabled flag; its name and kind, what it runs (server definition, addresses,
+    program libraries) and who may call it (auth_required) need the administer capability."""
     with registry.session() as session:
         current = services.get_service(session, name)
         if not principal.can(Capability.ADMINISTER):
             changed = [
                 field
                 for field, before, after in (
+                    ("name", current.name, body.name),
+                    ("kind", current.kind, body.kind),
                     ("server_definition", current.server_definition, body.server_definition),
                     ("addresses", current.addresses, tuple(body.addresses)),
                     ("libraries", current.libraries, tuple(sorted(set(body.libraries)))),

@@ -8,7 +8,9 @@ from fastapi import APIRouter, Request, Response
 from baton.api.authentication import remote_address
 from baton.api.cookies import SessionCookie
 from baton.api.deps import CurrentPrincipal, Registry
+from baton.api.errors import baton_error_response
 from baton.api.schemas import SessionInfo, SignInBody
+from baton.errors import AuthError
 from baton.registry import audit, sessions, users
 from baton.registry.signin import Attempt, SignIn
 
@@ -18,14 +20,17 @@ router = APIRouter(prefix="/api/session", tags=["session"])
 @router.post("", response_model=SessionInfo, summary="Sign in (sets the session cookie)")
 async def sign_in(
     body: SignInBody, request: Request, response: Response, registry: Registry
-) -> SessionInfo:
+) -> SessionInfo | Response:
     """Check the password, start a browser session and return its CSRF token."""
     sign_in: SignIn = request.app.state.sign_in
     cookie: SessionCookie = request.app.state.cookie
     attempt = Attempt(remote_addr=remote_address(request.scope), method="cookie")
-    principal = await anyio.to_thread.run_sync(
-        lambda: sign_in.password(body.username, body.password, attempt, record_success=True)
-    )
+    try:
+        principal = await anyio.to_thread.run_sync(
+            lambda: sign_in.password(body.username, body.password, attempt, record_success=True)
+        )
+    except AuthError as error:  # a browser's sign-in form: no Basic challenge, no dialog
+        return baton_error_response(error, browser=True)
 
     def start() -> SessionInfo:
         with registry.session() as session:
