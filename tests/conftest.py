@@ -12,6 +12,7 @@ import os
 import shutil
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -38,29 +39,36 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
-@pytest.fixture(scope="session")
-def postgres_server_url() -> Iterator[str]:
-    """A fresh, migrated PostgreSQL database for this test session (dropped afterwards)."""
+@contextmanager
+def fresh_postgres_database(prefix: str) -> Iterator[str]:
+    """The URL of a new, empty PostgreSQL database, dropped afterwards; skips (or fails under
+    CI) when ``BATON_TEST_DATABASE_URL`` is not set."""
     base = os.environ.get(PG_ENV)
     if not base:
         if os.environ.get("CI"):
             pytest.fail(f"{PG_ENV} is not set under CI: the PostgreSQL tests must run")
         pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
     admin_url = make_url(normalise_url(base))
-    name = f"baton_test_{uuid.uuid4().hex[:10]}"
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
     admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = admin_url.set(database=name).render_as_string(hide_password=False)
-    database = Database(url)
-    database.upgrade()
-    database.dispose()
     try:
-        yield url
+        yield admin_url.set(database=name).render_as_string(hide_password=False)
     finally:
         with admin.connect() as connection:
             connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
         admin.dispose()
+
+
+@pytest.fixture(scope="session")
+def postgres_server_url() -> Iterator[str]:
+    """A fresh, migrated PostgreSQL database for this test session (dropped afterwards)."""
+    with fresh_postgres_database("baton_test") as url:
+        database = Database(url)
+        database.upgrade()
+        database.dispose()
+        yield url
 
 
 #: Restart every ``id`` sequence, as TRUNCATE ... RESTART IDENTITY would.

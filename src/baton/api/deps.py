@@ -8,7 +8,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Query, Request
 
-from baton.errors import AuthenticationFailed
+from baton.errors import AuthenticationFailed, PermissionDenied
 from baton.registry import access
 from baton.registry.access import Principal, require_capability
 from baton.registry.database import Database
@@ -68,6 +68,18 @@ def resource(
 
     check.__name__ = f"require_{action}_{kind}"
     return check
+
+
+def require_administer_to_change(
+    principal: Principal, resource: str, fields: dict[str, tuple[object, object]]
+) -> None:
+    """Unless ``principal`` administers, refuse a change to any of ``fields`` (each
+    ``(before, after)``): write permission tunes a resource, it does not re-point it."""
+    if principal.can(Capability.ADMINISTER):
+        return
+    changed = [field for field, (before, after) in fields.items() if before != after]
+    if changed:
+        raise PermissionDenied(f"change {', '.join(changed)} of", resource)
 
 
 Administrator = Annotated[Principal, Depends(capability(Capability.ADMINISTER))]

@@ -6,8 +6,15 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
-from baton.errors import PermissionDenied
+from baton.api.deps import (
+    Administrator,
+    CurrentPrincipal,
+    Name,
+    Paging,
+    Registry,
+    require_administer_to_change,
+    resource,
+)
 from baton.registry import access, definitions
 from baton.registry.access import Principal
 from baton.registry.enums import Action, Capability, ResourceKind, ServerKind
@@ -67,8 +74,10 @@ def replace_definition(
     administer capability (a new name renames it, its grants follow)."""
     with registry.session() as session:
         current = definitions.get_definition(session, name)
-        if not principal.can(Capability.ADMINISTER):
-            guarded = {
+        require_administer_to_change(
+            principal,
+            f"{KIND} {name!r}",
+            {
                 "name": (current.name, body.name),
                 "kind": (current.kind, body.kind),
                 "command": (current.command, tuple(body.command)),
@@ -78,10 +87,8 @@ def replace_definition(
                 "run_as_client": (current.run_as_client, body.run_as_client),
                 "host": (current.host, body.host),
                 "ports": ((current.port_min, current.port_max), (body.port_min, body.port_max)),
-            }
-            changed = [field for field, (before, after) in guarded.items() if before != after]
-            if changed:
-                raise PermissionDenied(f"change {', '.join(changed)} of", f"{KIND} {name!r}")
+            },
+        )
         return definitions.replace_definition(session, name, body, actor=principal.name)
 
 

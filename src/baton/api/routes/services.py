@@ -6,11 +6,18 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Response
 
-from baton.api.deps import Administrator, CurrentPrincipal, Name, Paging, Registry, resource
-from baton.errors import PermissionDenied
+from baton.api.deps import (
+    Administrator,
+    CurrentPrincipal,
+    Name,
+    Paging,
+    Registry,
+    require_administer_to_change,
+    resource,
+)
 from baton.registry import access, services
 from baton.registry.access import Principal
-from baton.registry.enums import Action, Capability, ResourceKind
+from baton.registry.enums import Action, ResourceKind
 from baton.registry.records import Page, ServiceRecord
 from baton.registry.specs import ServiceSpec
 
@@ -58,21 +65,18 @@ def replace_service(
     program libraries) and who may call it (auth_required) need the administer capability."""
     with registry.session() as session:
         current = services.get_service(session, name)
-        if not principal.can(Capability.ADMINISTER):
-            changed = [
-                field
-                for field, before, after in (
-                    ("name", current.name, body.name),
-                    ("kind", current.kind, body.kind),
-                    ("server_definition", current.server_definition, body.server_definition),
-                    ("addresses", current.addresses, tuple(body.addresses)),
-                    ("libraries", current.libraries, tuple(sorted(set(body.libraries)))),
-                    ("auth_required", current.auth_required, body.auth_required),
-                )
-                if before != after
-            ]
-            if changed:
-                raise PermissionDenied(f"change {', '.join(changed)} of", f"service {name!r}")
+        require_administer_to_change(
+            principal,
+            f"service {name!r}",
+            {
+                "name": (current.name, body.name),
+                "kind": (current.kind, body.kind),
+                "server_definition": (current.server_definition, body.server_definition),
+                "addresses": (current.addresses, tuple(body.addresses)),
+                "libraries": (current.libraries, tuple(sorted(set(body.libraries)))),
+                "auth_required": (current.auth_required, body.auth_required),
+            },
+        )
         return services.replace_service(session, name, body, actor=principal.name)
 
 
