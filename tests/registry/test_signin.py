@@ -45,12 +45,21 @@ def test_password_sign_in(sign_in: SignIn, database: Database) -> None:
     assert failures(database) == 2
 
 
-def test_success_is_audited_only_when_asked(sign_in: SignIn, database: Database) -> None:
-    sign_in.password("ada", "analytical-engine", ATTEMPT)
-    sign_in.password("ada", "analytical-engine", ATTEMPT, record_success=True)
-    with database.session() as session:
-        events = audit.list_events(session, action="signin").items
-    assert [(event.actor, event.remote_addr) for event in events] == [("ada", "192.0.2.7")]
+def test_success_is_audited_when_the_password_is_really_checked(
+    sign_in: SignIn, database: Database
+) -> None:
+    def signins() -> list[tuple[str, str, str]]:
+        with database.session() as session:
+            events = audit.list_events(session, action="signin").items
+        return [(e.actor, e.remote_addr, e.detail["method"]) for e in reversed(events)]
+
+    sign_in.password("ada", "analytical-engine", ATTEMPT)  # argon2: a real sign-in
+    assert signins() == [("ada", "192.0.2.7", "basic")]
+    sign_in.password("ada", "analytical-engine", ATTEMPT)  # recalled: not a new event
+    assert len(signins()) == 1
+    cookie = Attempt(remote_addr="192.0.2.8", method="cookie")
+    sign_in.password("ada", "analytical-engine", cookie, record_success=True)  # a session
+    assert signins()[-1] == ("ada", "192.0.2.8", "cookie")
 
 
 def test_cached_password_stops_matching_after_change_or_disable(

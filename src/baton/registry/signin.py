@@ -191,12 +191,20 @@ class SignIn:
     def password(
         self, name: str, password: str, attempt: Attempt, *, record_success: bool = False
     ) -> access.Principal:
-        """Sign in with a user name and password (local, or PAM for host users)."""
+        """Sign in with a user name and password (local, or PAM for host users).
+
+        A ``signin`` event is recorded when ``record_success`` (a browser session begins) and
+        whenever the password was really checked, not recalled from the verified-password
+        cache: Basic clients leave one event per user and process every few minutes, not one
+        per request.
+        """
         self._check_throttle(name, attempt)
+        checked = False
         with self.database.session() as session:
             user = users.find(session, name)
             local = user is not None and user.auth_source is AuthSource.LOCAL
             if not (local and user and self.verified.known(name, password, user.password_hash)):
+                checked = True
                 user = users.check_password(session, name, password)
                 if user is not None:
                     self.verified.remember(name, password, user.password_hash)
@@ -211,7 +219,7 @@ class SignIn:
         if principal is None:
             raise self._fail(name, attempt, "wrong password, unknown or disabled user")
         self.throttle.succeeded(f"user:{name}")
-        if record_success:
+        if record_success or checked:
             with self.database.session() as session:
                 audit.record(
                     session,
