@@ -272,14 +272,16 @@ def revoke_by_id(
     session: Session, permission_id: int, *, revoked_by: str, remote_addr: str = ""
 ) -> None:
     """Withdraw the grant with this id (audited)."""
-    row = session.get(Permission, permission_id)
-    if row is None:
+    found = session.execute(
+        select(Permission, User.name, Group.name)
+        .outerjoin(User, Permission.user_id == User.id)
+        .outerjoin(Group, Permission.group_id == Group.id)
+        .where(Permission.id == permission_id)
+    ).first()
+    if found is None:
         raise NotFound("permission", permission_id)
-    holder = (
-        f"user:{session.get(User, row.user_id).name}"  # type: ignore[union-attr]
-        if row.user_id is not None
-        else f"group:{session.get(Group, row.group_id).name}"  # type: ignore[union-attr]
-    )
+    row, user, group = found
+    holder = f"user:{user}" if user is not None else f"group:{group}"
     session.delete(row)
     audit.record(
         session,
