@@ -21,11 +21,20 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
     │   ├── PermissionDenied         authenticated, but not allowed (HTTP 403)
     │   ├── TooManyAttempts          sign-in throttled after repeated failures (HTTP 429)
     │   └── CsrfFailed               a cookie-authenticated change without its CSRF token (HTTP 403)
-    └── RequestError
-        ├── BodyTooLarge             the request body is over the configured limit (HTTP 413)
-        └── MalformedBody            the body is not what its Content-Type says (HTTP 400)
+    ├── RequestError
+    │   ├── BodyTooLarge             the request body is over the configured limit (HTTP 413)
+    │   └── MalformedBody            the body is not what its Content-Type says (HTTP 400)
+    ├── ProtocolError                a broker <-> server frame broke the protocol (HTTP 502)
+    │   ├── FrameTooLarge            a frame's length is over the configured maximum
+    │   ├── MalformedFrame           a frame is not what the protocol says (names kind and field)
+    │   ├── UnsupportedVersion       a frame of a protocol version this side does not speak
+    │   └── ConnectionLost           the connection failed under a frame (reset, broken pipe)
+    └── DispatchError
+        ├── ProgramNotFound          ``_PROGRAM`` names no program of a known library (HTTP 404)
+        ├── ProgramSourceError       a program's source cannot be read or parsed (HTTP 500)
+        └── InvalidFieldValue        a field does not fit its ``main()`` parameter (HTTP 400)
 
-Later parts add their own subtrees (``SpawnError``, ``DispatchError``, ``JobError``) here.
+Later parts add their own subtrees (``SpawnError``, ``JobError``) here.
 Control signals (cancellation) are ``BaseException`` subclasses so ``except Exception`` cannot
 swallow them.
 """
@@ -181,3 +190,109 @@ class MalformedBody(RequestError):
     """The body cannot be parsed as its Content-Type says."""
 
     code = "malformed_body"
+
+
+class DispatchError(BatonError):
+    """Running a program through the Application Dispatcher failed."""
+
+    code = "dispatch_error"
+
+
+class ProgramNotFound(DispatchError):
+    """``_PROGRAM`` does not name a program file inside a registered library.
+
+    The sentence is the same whatever the cause, so a client learns nothing about the server's
+    folders; ``reason`` says what was wrong, for the server's log only.
+    """
+
+    code = "program_not_found"
+
+    def __init__(self, program: str, *, reason: str = "") -> None:
+        shown = program if len(program) <= 80 else program[:80] + "..."
+        super().__init__(f"program {shown!r} was not found")
+        self.program = program
+        self.reason = reason
+
+
+class ProgramSourceError(DispatchError):
+    """A program's source cannot be read or parsed; ``line`` is where, when known."""
+
+    code = "program_source_error"
+
+    def __init__(self, program: str, problem: str, *, line: int | None = None) -> None:
+        where = f" (line {line})" if line is not None else ""
+        super().__init__(f"program {program!r} cannot be read{where}: {problem}")
+        self.program = program
+        self.line = line
+
+
+class InvalidFieldValue(DispatchError):
+    """A request field does not fit the program's ``main()`` parameter of that name.
+
+    ``expected`` says what fits (``"an integer"``), ``problem`` what came instead (``"got
+    'abc'"``); the sentence is ``"year: expected an integer, got 'abc'"``.
+    """
+
+    code = "invalid_field_value"
+
+    def __init__(self, field: str, expected: str, problem: str) -> None:
+        super().__init__(f"{field}: expected {expected}, {problem}")
+        self.field = field
+        self.expected = expected
+        self.problem = problem
+
+
+class ProtocolError(BatonError):
+    """A frame between the broker and a server broke the protocol (see docs/protocol.md)."""
+
+    code = "protocol_error"
+
+
+class FrameTooLarge(ProtocolError):
+    """A frame's length prefix (or an outgoing frame) is over the maximum frame size."""
+
+    code = "frame_too_large"
+
+    def __init__(self, size: int, limit: int) -> None:
+        super().__init__(f"a frame of {size} bytes is over the limit of {limit} bytes")
+        self.size = size
+        self.limit = limit
+
+
+class MalformedFrame(ProtocolError):
+    """A frame is not what the protocol says; ``kind`` and ``field`` say where, when known.
+
+    Attributes:
+        reason: what was wrong, without the location.
+        kind: the frame kind (``"REQUEST"``), or None when the frame broke before its kind.
+        field: the field, as a path (``"fields[2].value"``), or None for the frame as a whole.
+    """
+
+    code = "malformed_frame"
+
+    def __init__(self, reason: str, *, kind: str | None = None, field: str | None = None) -> None:
+        location = f"{kind} frame" if kind else "frame"
+        if field:
+            location += f", {field}"
+        super().__init__(f"malformed {location}: {reason}")
+        self.reason = reason
+        self.kind = kind
+        self.field = field
+
+
+class UnsupportedVersion(ProtocolError):
+    """A frame carries a protocol version this side does not speak."""
+
+    code = "unsupported_version"
+
+    def __init__(self, version: int, supported: tuple[int, ...]) -> None:
+        versions = ", ".join(str(number) for number in supported)
+        super().__init__(f"protocol version {version} is not supported (supported: {versions})")
+        self.version = version
+        self.supported = supported
+
+
+class ConnectionLost(ProtocolError):
+    """The connection failed while a frame was being sent or received (reset, broken pipe)."""
+
+    code = "connection_lost"

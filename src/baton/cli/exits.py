@@ -18,8 +18,10 @@ from baton.errors import (
     BatonError,
     ConfigError,
     Conflict,
+    InvalidFieldValue,
     InvalidInput,
     NotFound,
+    ProgramNotFound,
     SchemaOutOfDate,
     SecretError,
 )
@@ -44,9 +46,11 @@ EXIT_CODES: Mapping[type[BatonError], ExitCode] = MappingProxyType(
     {
         BatonError: ExitCode.ERROR,
         NotFound: ExitCode.NOT_FOUND,
+        ProgramNotFound: ExitCode.NOT_FOUND,
         AlreadyExists: ExitCode.CONFLICT,
         Conflict: ExitCode.CONFLICT,
         InvalidInput: ExitCode.INVALID_INPUT,
+        InvalidFieldValue: ExitCode.INVALID_INPUT,
         AuthError: ExitCode.DENIED,
         SchemaOutOfDate: ExitCode.SCHEMA_OUT_OF_DATE,
         ConfigError: ExitCode.CONFIG,
