@@ -1,0 +1,121 @@
+"""The application server: listens, serves connections, answers STATUS, drains on SIGTERM.
+
+On SIGTERM (or SIGINT) it stops accepting connections, closes the idle ones, lets the active
+requests finish for up to ``grace`` seconds, stops what is left (see the runners) and returns 0.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import sys
+import time
+
+from baton.appserver.config import ServerConfig
+from baton.appserver.connection import Connection
+from baton.appserver.conversation import Runtime
+from baton.appserver.resolver import ProgramResolver
+from baton.appserver.running import Running
+from baton.appserver.slots import Slots
+from baton.protocol import frames
+
+logger = logging.getLogger(__name__)
+
+
+class AppServer:
+    """One application server process's state.
+
+    Args:
+        config: how it runs.
+    """
+
+    def __init__(self, config: ServerConfig) -> None:
+        self._config = config
+        self._started = time.monotonic()
+        self._runtime = Runtime(
+            resolver=ProgramResolver(config.libraries),
+            slots=Slots(config.programs),
+            max_deadline=config.timeout,
+            running=set[Running](),
+        )
+        self._connections: dict[asyncio.Task[None], Connection] = {}
+
+    def status(self) -> frames.StatusReply:
+        """The STATUS_REPLY frame: real counts now."""
+        slots = self._runtime.slots
+        return frames.StatusReply(
+            pid=os.getpid(),
+            capacity=slots.capacity,
+            active=slots.active,
+            served=slots.served,
+            sessions=0,
+            uptime=time.monotonic() - self._started,
+        )
+
+    async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        connection = Connection(self._runtime, self.status, reader, writer)
+        task = asyncio.current_task()
+        assert task is not None
+        self._connections[task] = connection
+        try:
+            await connection.serve()
+        except Exception:  # a bug: this connection ends, the server goes on
+            logger.exception("connection failed")
+        finally:
+            self._connections.pop(task, None)
+
+    async def run(self) -> int:
+        """Serve until SIGTERM or SIGINT; the exit status (0)."""
+        address = self._config.listen
+        if address.path is not None:
+            server = await asyncio.start_unix_server(self._accept, path=address.path)
+            shown = f"unix:{address.path}"
+        else:
+            server = await asyncio.start_server(self._accept, host=address.host, port=address.port)
+            host, port = server.sockets[0].getsockname()[:2]
+            shown = f"tcp:{host}:{port}"
+        stopping = asyncio.Event()
+        loop = asyncio.get_running_loop()
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            loop.add_signal_handler(signum, stopping.set)
+        sys.stdout.write(f"listening {shown}\n")
+        sys.stdout.flush()
+        logger.info("listening %s, %d programs at once", shown, self._config.programs)
+        await stopping.wait()
+        logger.info("stopping: %d requests active", self._runtime.slots.active)
+        server.close()
+        await self._drain()
+        if address.path is not None:
+            with contextlib.suppress(OSError):
+                address.path.unlink()
+        return 0
+
+    async def _drain(self) -> None:
+        """Let active requests finish within the grace period, then stop the rest."""
+        deadline = time.monotonic() + self._config.grace
+        for task, connection in list(self._connections.items()):
+            connection.draining = True
+            if not connection.busy:
+                task.cancel()
+        while time.monotonic() < deadline:
+            busy = [task for task, conn in self._connections.items() if conn.busy]
+            if not busy:
+                break
+            await asyncio.wait(busy, timeout=max(0.0, deadline - time.monotonic()))
+        for task in list(self._connections):
+            task.cancel()
+        for running in list(self._runtime.running):
+            running.halt()
+        if self._connections:
+            await asyncio.wait(list(self._connections), timeout=1.0)
+
+
+def serve(config: ServerConfig) -> int:
+    """Run a server with ``config`` until it is told to stop; the process's exit status."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    return asyncio.run(AppServer(config).run())

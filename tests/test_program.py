@@ -1,0 +1,67 @@
+"""baton.program outside a server: the multi-dict, and the request bound per context."""
+
+from __future__ import annotations
+
+import contextvars
+import threading
+
+import pytest
+
+from baton import program
+from baton.program import Params, RequestContext, bind
+from baton.protocol.frames import UploadedFile
+
+
+class Collect:
+    def __init__(self) -> None:
+        self.data = b""
+        self.headers: list[tuple[str, str]] = []
+
+    def set_header(self, name: str, value: str) -> None:
+        self.headers.append((name, value))
+
+    def write(self, data: bytes) -> None:
+        self.data += data
+
+    def flush(self) -> None:
+        pass
+
+
+def test_params_is_a_read_only_multi_dict() -> None:
+    upload = UploadedFile("data", "a.csv", "text/csv", b"1,2")
+    params = Params((("tag", "a"), ("name", "Ada"), ("tag", "b")), (upload,))
+    assert params["tag"] == "a" and params.getall("tag") == ["a", "b"]
+    assert params.getall("missing") == [] and params.get("missing") is None
+    assert list(params) == ["tag", "name"] and len(params) == 2
+    assert params.items_all() == [("tag", "a"), ("name", "Ada"), ("tag", "b")]
+    assert params.files == (upload,)
+    with pytest.raises(TypeError):
+        params["tag"] = "c"  # type: ignore[index]
+
+
+def test_outside_a_request_the_api_says_so() -> None:
+    with pytest.raises(LookupError, match="outside a request"):
+        program.params.get("name")
+
+
+def test_each_thread_sees_its_own_request() -> None:
+    barrier = threading.Barrier(2)
+    seen: dict[str, tuple[str, bytes]] = {}
+
+    def serve(name: str) -> None:
+        sink = Collect()
+        bind(RequestContext(Params((("name", name),)), {"REMOTE_USER": name}, sink))
+        barrier.wait(5)  # both requests are bound before either reads
+        program.webout.write(program.params["name"])
+        program.log.info("for %s", name)
+        seen[name] = (program.env["REMOTE_USER"], sink.data)
+
+    threads = [
+        threading.Thread(target=contextvars.Context().run, args=(serve, name))
+        for name in ("ada", "bob")
+    ]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(5)
+    assert seen == {"ada": ("ada", b"ada"), "bob": ("bob", b"bob")}
