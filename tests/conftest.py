@@ -138,6 +138,27 @@ def installation(tmp_path: Path, database_url: str) -> Iterator[Installation]:
     db.dispose()
 
 
+FDS = Path("/proc/self/fd")
+
+
+@pytest.fixture
+def anyio_backend() -> str:
+    """Async tests run on asyncio, through anyio's pytest plugin."""
+    return "asyncio"
+
+
+@pytest.fixture
+def no_leaked_descriptors() -> Iterator[None]:
+    """Fail the test if it leaves a socket, pipe or file open (Linux: counts /proc/self/fd)."""
+    if not FDS.is_dir():  # pragma: no cover
+        yield
+        return
+    before = set(os.listdir(FDS))
+    yield
+    leaked = set(os.listdir(FDS)) - before
+    assert not leaked, f"file descriptors left open: {sorted(leaked)}"
+
+
 def pytest_report_header(config: pytest.Config) -> str:
     """Say loudly whether the PostgreSQL half of the suite runs."""
     if os.environ.get(PG_ENV):

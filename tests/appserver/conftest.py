@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 import textwrap
 from collections.abc import Iterator
 from pathlib import Path
@@ -10,8 +9,6 @@ from pathlib import Path
 import pytest
 
 from tests.appserver.serverprocess import ServerProcess, executable
-
-FDS = Path("/proc/self/fd")
 
 PROGRAMS = {
     "hello": """
@@ -86,21 +83,9 @@ SCRIPTS = {
 }
 
 
-@pytest.fixture
-def anyio_backend() -> str:
-    return "asyncio"
-
-
 @pytest.fixture(autouse=True)
-def no_leaked_descriptors() -> Iterator[None]:
-    """Every socket and pipe a test opens is closed by its end (Linux only)."""
-    if not FDS.is_dir():  # pragma: no cover
-        yield
-        return
-    before = set(os.listdir(FDS))
-    yield
-    leaked = set(os.listdir(FDS)) - before
-    assert not leaked, f"file descriptors left open: {sorted(leaked)}"
+def _descriptors_closed(no_leaked_descriptors: None) -> None:
+    """Every test here closes every socket and pipe it opens."""
 
 
 @pytest.fixture
