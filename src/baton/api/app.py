@@ -19,7 +19,7 @@ import baton
 from baton.api import errors
 from baton.api.authentication import AuthenticationMiddleware
 from baton.api.cookies import SessionCookie
-from baton.api.deps import CurrentPrincipal
+from baton.api.deps import get_principal
 from baton.api.limits import BodyLimitMiddleware
 from baton.api.metrics import Metrics, MetricsMiddleware
 from baton.api.routes import (
@@ -135,8 +135,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     def metrics_endpoint(request: Request) -> Response:
         """Prometheus text format (the operate capability, unless api.metrics_public)."""
         if not settings.api.metrics_public:
-            principal: CurrentPrincipal = request.state.principal
-            require_capability(principal, Capability.OPERATE)
+            require_capability(get_principal(request), Capability.OPERATE)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # Outermost first: metrics see every answer, the body limit runs before authentication.
