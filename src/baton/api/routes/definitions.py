@@ -53,8 +53,7 @@ def create_definition(
 ) -> ServerDefinitionRecord:
     """A new kind of server process the spawner can launch."""
     with registry.session() as session:
-        record = definitions.create_definition(session, body, actor=principal.name)
-        return record
+        return definitions.create_definition(session, body, actor=principal.name)
 
 
 @router.get("/{name}", response_model=ServerDefinitionRecord, summary="Show a definition")

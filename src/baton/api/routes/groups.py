@@ -23,10 +23,9 @@ def list_groups(principal: Administrator, registry: Registry, page: Paging) -> P
 def create_group(body: GroupCreate, principal: Administrator, registry: Registry) -> GroupRecord:
     """A new, empty group."""
     with registry.session() as session:
-        record = groups.create_group(
+        return groups.create_group(
             session, body.name, description=body.description, actor=principal.name
         )
-        return record
 
 
 @router.get("/{name}", response_model=GroupRecord, summary="Show a group")
@@ -48,8 +47,7 @@ def delete_group(name: Name, principal: Administrator, registry: Registry) -> Re
 def add_member(name: Name, user: Name, principal: Administrator, registry: Registry) -> GroupRecord:
     """Put a user in the group (idempotent)."""
     with registry.session() as session:
-        record = groups.add_member(session, name, user, actor=principal.name)
-        return record
+        return groups.add_member(session, name, user, actor=principal.name)
 
 
 @router.delete("/{name}/members/{user}", response_model=GroupRecord, summary="Remove a member")
@@ -58,5 +56,4 @@ def remove_member(
 ) -> GroupRecord:
     """Take a user out of the group."""
     with registry.session() as session:
-        record = groups.remove_member(session, name, user, actor=principal.name)
-        return record
+        return groups.remove_member(session, name, user, actor=principal.name)

@@ -36,10 +36,9 @@ def create_library(
 ) -> LibraryRecord:
     """Bind a name to an absolute folder of programs on the server."""
     with registry.session() as session:
-        record = libraries.create_library(
+        return libraries.create_library(
             session, body.name, body.path, description=body.description, actor=principal.name
         )
-        return record
 
 
 @router.get("/{name}", response_model=LibraryRecord, summary="Show a library")
@@ -55,10 +54,9 @@ def update_library(
 ) -> LibraryRecord:
     """Change the folder or the description."""
     with registry.session() as session:
-        record = libraries.update_library(
+        return libraries.update_library(
             session, name, path=body.path, description=body.description, actor=principal.name
         )
-        return record
 
 
 @router.delete("/{name}", status_code=204, summary="Unregister a library")

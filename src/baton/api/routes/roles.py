@@ -24,14 +24,13 @@ def list_roles(principal: Administrator, registry: Registry, page: Paging) -> Pa
 def create_role(body: RoleCreate, principal: Administrator, registry: Registry) -> RoleRecord:
     """A custom role with the given capabilities."""
     with registry.session() as session:
-        record = roles.create_role(
+        return roles.create_role(
             session,
             body.name,
             [str(c) for c in body.capabilities],
             description=body.description,
             actor=principal.name,
         )
-        return record
 
 
 @router.get("/{name}", response_model=RoleRecord, summary="Show a role")
@@ -48,14 +47,13 @@ def update_role(
     """Change a custom role's capabilities, or any role's description."""
     capabilities = None if body.capabilities is None else [str(c) for c in body.capabilities]
     with registry.session() as session:
-        record = roles.update_role(
+        return roles.update_role(
             session,
             name,
             capabilities=capabilities,
             description=body.description,
             actor=principal.name,
         )
-        return record
 
 
 @router.delete("/{name}", status_code=204, summary="Delete a role")
@@ -72,10 +70,9 @@ def assign(
 ) -> RoleRecord:
     """Give the role to a user or a group (audited as a grant)."""
     with registry.session() as session:
-        record = roles.assign(
+        return roles.assign(
             session, name, body.principal_kind, body.principal, actor=principal.name
         )
-        return record
 
 
 @router.delete("/{name}/holders/{kind}/{holder}", response_model=RoleRecord, summary="Take a role")
@@ -84,5 +81,4 @@ def unassign(
 ) -> RoleRecord:
     """Take the role away from a user or a group (audited as a revoke)."""
     with registry.session() as session:
-        record = roles.unassign(session, name, kind, holder, actor=principal.name)
-        return record
+        return roles.unassign(session, name, kind, holder, actor=principal.name)

@@ -45,8 +45,7 @@ def create_service(
 ) -> ServiceRecord:
     """A socket, pool or launch service."""
     with registry.session() as session:
-        record = services.create_service(session, body, actor=principal.name)
-        return record
+        return services.create_service(session, body, actor=principal.name)
 
 
 @router.get("/{name}", response_model=ServiceRecord, summary="Show a service")

@@ -26,7 +26,7 @@ def create_user(
 ) -> UserRecord:
     """A new local (password) or host-authenticated user."""
     with registry.session() as session:
-        record = users.create_user(
+        return users.create_user(
             session,
             body.name,
             password=body.password,
@@ -35,7 +35,6 @@ def create_user(
             auth_source=body.auth_source,
             actor=principal.name,
         )
-        return record
 
 
 @router.get("/{name}", response_model=UserRecord, summary="Show a user")
@@ -53,7 +52,7 @@ def update_user(
     if body.disabled and name == principal.name:
         raise Conflict("you cannot disable your own account")
     with registry.session() as session:
-        record = users.update_user(
+        return users.update_user(
             session,
             name,
             display_name=body.display_name,
@@ -61,7 +60,6 @@ def update_user(
             disabled=body.disabled,
             actor=principal.name,
         )
-        return record
 
 
 @router.put("/{name}/password", status_code=204, summary="Set a user's password")
