@@ -29,12 +29,24 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
     │   ├── MalformedFrame           a frame is not what the protocol says (names kind and field)
     │   ├── UnsupportedVersion       a frame of a protocol version this side does not speak
     │   └── ConnectionLost           the connection failed under a frame (reset, broken pipe)
-    └── DispatchError
-        ├── ProgramNotFound          ``_PROGRAM`` names no program of a known library (HTTP 404)
-        ├── ProgramSourceError       a program's source cannot be read or parsed (HTTP 500)
-        └── InvalidFieldValue        a field does not fit its ``main()`` parameter (HTTP 400)
+    ├── DispatchError
+    │   ├── ProgramNotFound          ``_PROGRAM`` names no program of a known library (HTTP 404)
+    │   ├── ProgramSourceError       a program's source cannot be read or parsed (HTTP 500)
+    │   ├── InvalidFieldValue        a field does not fit its ``main()`` parameter (HTTP 400)
+    │   ├── UnknownService           ``_SERVICE`` names no enabled service (HTTP 404)
+    │   ├── SessionNotFound          ``_SESSIONID`` is unknown or expired (HTTP 404)
+    │   ├── ProgramFailed            the program raised or exited with an error (HTTP 500)
+    │   ├── BadProgramHeader         the program's header block is malformed (HTTP 502)
+    │   ├── ServerLost               the application server died or broke the protocol (HTTP 502)
+    │   ├── RequestTimeout           the program ran past the service's timeout (HTTP 504)
+    │   └── NoServerAvailable        no server took the request in time (HTTP 503, Retry-After)
+    │       ├── QueueFull            ``max_queue`` requests already wait
+    │       └── QueueTimeout         the request waited ``queue_timeout`` seconds
+    └── SpawnError                   a server process could not be started or stopped
+        ├── SpawnTimeout             it did not become ready within its start timeout
+        └── SpawnFailed              it exited, or could not be executed, while starting
 
-Later parts add their own subtrees (``SpawnError``, ``JobError``) here.
+Later parts add their own subtrees (``JobError``) here.
 Control signals (cancellation) are ``BaseException`` subclasses so ``except Exception`` cannot
 swallow them.
 """
@@ -296,3 +308,136 @@ class ConnectionLost(ProtocolError):
     """The connection failed while a frame was being sent or received (reset, broken pipe)."""
 
     code = "connection_lost"
+
+
+class UnknownService(DispatchError):
+    """``_SERVICE`` names no service, or a disabled one."""
+
+    code = "unknown_service"
+
+    def __init__(self, service: str) -> None:
+        shown = service if len(service) <= 80 else service[:80] + "..."
+        super().__init__(f"service {shown!r} was not found")
+        self.service = service
+
+
+class SessionNotFound(DispatchError):
+    """``_SESSIONID`` names no live session of this service (unknown, expired or deleted)."""
+
+    code = "session_not_found"
+
+    def __init__(self, session_id: str) -> None:
+        super().__init__("the session has expired or does not exist")
+        self.session_id = session_id
+
+
+class ProgramFailed(DispatchError):
+    """The program raised, exited with an error status, or returned a value that is not JSON."""
+
+    code = "program_failed"
+
+    def __init__(self, program: str, problem: str) -> None:
+        super().__init__(f"program {program!r} failed: {problem}")
+        self.program = program
+        self.problem = problem
+
+
+class BadProgramHeader(DispatchError):
+    """The program's header block is malformed: ``header`` names the header, ``reason`` why."""
+
+    code = "bad_program_header"
+
+    def __init__(self, program: str, header: str, reason: str) -> None:
+        super().__init__(f"program {program!r} sent a malformed {header} header: {reason}")
+        self.program = program
+        self.header = header
+        self.reason = reason
+
+
+class ServerLost(DispatchError):
+    """The application server serving the request died or broke the protocol mid-request."""
+
+    code = "server_lost"
+
+    def __init__(self, program: str, problem: str) -> None:
+        super().__init__(f"the server running {program!r} was lost: {problem}")
+        self.program = program
+        self.problem = problem
+
+
+class RequestTimeout(DispatchError):
+    """The program ran past its deadline and was stopped."""
+
+    code = "request_timeout"
+
+    def __init__(self, program: str, seconds: float) -> None:
+        super().__init__(f"program {program!r} ran past its timeout of {seconds:g} s")
+        self.program = program
+        self.seconds = seconds
+
+
+class NoServerAvailable(DispatchError):
+    """No server of the service took the request; retry after ``retry_after`` seconds."""
+
+    code = "no_server_available"
+
+    def __init__(self, service: str, detail: str, *, retry_after: int = 5) -> None:
+        super().__init__(detail)
+        self.service = service
+        self.retry_after = retry_after
+
+
+class QueueFull(NoServerAvailable):
+    """``max_queue`` requests already wait for a server of the service."""
+
+    code = "queue_full"
+
+    def __init__(self, service: str, depth: int, *, retry_after: int = 5) -> None:
+        super().__init__(
+            service,
+            f"service {service!r} is busy: {depth} requests are already waiting",
+            retry_after=retry_after,
+        )
+        self.depth = depth
+
+
+class QueueTimeout(NoServerAvailable):
+    """The request waited the service's ``queue_timeout`` without getting a server."""
+
+    code = "queue_timeout"
+
+    def __init__(self, service: str, seconds: float, *, retry_after: int = 5) -> None:
+        super().__init__(
+            service,
+            f"no server of service {service!r} was free within {seconds:g} s",
+            retry_after=retry_after,
+        )
+        self.seconds = seconds
+
+
+class SpawnError(BatonError):
+    """A server process could not be started or stopped."""
+
+    code = "spawn_error"
+
+
+class SpawnTimeout(SpawnError):
+    """A server did not become ready within its start timeout."""
+
+    code = "spawn_timeout"
+
+    def __init__(self, what: str, seconds: float) -> None:
+        super().__init__(f"{what} did not start within {seconds:g} s")
+        self.what = what
+        self.seconds = seconds
+
+
+class SpawnFailed(SpawnError):
+    """A server exited, or could not be executed, while it was starting."""
+
+    code = "spawn_failed"
+
+    def __init__(self, what: str, problem: str) -> None:
+        super().__init__(f"{what} could not start: {problem}")
+        self.what = what
+        self.problem = problem

@@ -1,10 +1,11 @@
 """Baton's settings: ``baton.toml`` in ``BATON_HOME`` plus ``BATON_*`` environment variables.
 
 Precedence, highest first: values passed in code, environment variables, ``baton.toml``, the
-defaults below. Each part has its own section (``[auth]``, ``[secrets]``, ``[api]``) and its own
-settings class; in the environment a section's key is ``BATON_<SECTION>__<KEY>``
-(``BATON_AUTH__PAM_ENABLED=true``). An unknown key, in the file or as a ``BATON_`` variable,
-fails start-up with the key's name: a typo never silently falls back to a default.
+defaults below. Each part has its own section (``[auth]``, ``[secrets]``, ``[api]``,
+``[dispatcher]``) and its own settings class; in the environment a section's key is
+``BATON_<SECTION>__<KEY>`` (``BATON_AUTH__PAM_ENABLED=true``). An unknown key, in the file
+or as a ``BATON_`` variable, fails start-up with the key's name: a typo never silently falls
+back to a default.
 
 Settings are loaded once at the edge (:func:`load_settings`) and passed down.
 """
@@ -19,7 +20,7 @@ from enum import StrEnum
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, ValidationError, field_validator
 from pydantic.fields import FieldInfo
 from pydantic_settings import (
     BaseSettings,
@@ -100,6 +101,42 @@ class ApiSettings(_Section):
     )
 
 
+class DispatcherSettings(_Section):
+    """The Application Dispatcher: broker, load manager, services."""
+
+    default_service: str = Field(
+        "default", description="Service of a broker request that names no _SERVICE."
+    )
+    max_body_bytes: int = Field(
+        15 * 1024 * 1024,
+        ge=1024,
+        le=15 * 1024 * 1024,
+        description="Largest broker request body, uploads included (413 beyond; at most 15 MiB, "
+        "so that a request fits in one frame).",
+    )
+    run_dir: str = Field(
+        "run", description="Folder for servers' sockets, relative to BATON_HOME (mode 0700)."
+    )
+    refresh_seconds: float = Field(
+        2.0, ge=0, description="Seconds a service's registry definition is cached by the broker."
+    )
+    services: dict[str, dict[str, Any]] = Field(
+        default_factory=dict,
+        description="Services defined in baton.toml ([dispatcher.services.NAME] tables with the "
+        "fields of a registry service); they are read-only and win over registry services "
+        "of the same name.",
+    )
+
+    @field_validator("services")
+    @classmethod
+    def _valid_services(cls, services: dict[str, dict[str, Any]]) -> dict[str, dict[str, Any]]:
+        from baton.registry.specs import ServiceSpec
+
+        for name, fields in services.items():
+            ServiceSpec.model_validate({**fields, "name": name})
+        return services
+
+
 _home: ContextVar[Path | None] = ContextVar("baton_settings_home", default=None)
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("baton_settings_environ", default=None)
 
@@ -163,6 +200,9 @@ class Settings(BaseSettings):
         default_factory=SecretsSettings, description="Encryption of stored credentials."
     )
     api: ApiSettings = Field(default_factory=ApiSettings, description="The HTTP API.")
+    dispatcher: DispatcherSettings = Field(
+        default_factory=DispatcherSettings, description="The Application Dispatcher."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -181,6 +221,11 @@ class Settings(BaseSettings):
         if self.database_url is not None:
             return self.database_url.get_secret_value()
         return f"sqlite:///{(self.home / 'registry.db').resolve()}"
+
+    @property
+    def run_path(self) -> Path:
+        """Where servers' sockets live."""
+        return self.home / self.dispatcher.run_dir
 
     @property
     def key_path(self) -> Path:

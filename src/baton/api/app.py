@@ -1,7 +1,8 @@
-"""The control plane's ASGI application: the REST API, health and metrics.
+"""The control plane's ASGI application: the REST API, the broker, health and metrics.
 
-``create_app(settings)`` builds a complete app; ``baton serve`` runs it under uvicorn. Later
-parts mount theirs here (the broker at ``/broker``, SOAP at ``/soap``, the web client at ``/``).
+``create_app(settings)`` builds a complete app; ``baton serve`` runs it under uvicorn. The
+broker answers ``/broker`` and ``/cgi-bin/broker`` (its load manager lives in the app's
+lifespan); later parts mount theirs here (SOAP at ``/soap``, the web client at ``/``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.types import ASGIApp, Receive, Scope, Send
 
 import baton
 from baton.api import errors
@@ -38,6 +40,10 @@ from baton.api.routes import (
     users,
 )
 from baton.api.schemas import Health
+from baton.broker.app import BROKER_PATHS, Broker
+from baton.broker.auth import BrokerAuthenticator
+from baton.broker.recorder import RequestRecorder
+from baton.loadmanager.manager import LoadManager
 from baton.registry.access import require_capability
 from baton.registry.bootstrap import session_secret
 from baton.registry.database import Database
@@ -76,11 +82,25 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     db.check_schema()
     metrics = Metrics()
 
+    sign_in = SignIn(db, settings.auth)
+    cookie = SessionCookie(
+        session_secret(settings.home),
+        name=settings.auth.session_cookie,
+        max_age=settings.auth.session_max_age,
+        secure=settings.auth.secure_cookie,
+    )
+    manager = LoadManager(settings, db)
+    recorder = RequestRecorder(db)
+    broker = Broker(settings, db, BrokerAuthenticator(sign_in, cookie, db), manager, recorder)
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        recorder.start()
         try:
             yield
         finally:
+            await manager.aclose()
+            await recorder.aclose()
             if owns_database:
                 db.dispose()
 
@@ -93,13 +113,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.state.database = db
-    app.state.sign_in = SignIn(db, settings.auth)
-    app.state.cookie = SessionCookie(
-        session_secret(settings.home),
-        name=settings.auth.session_cookie,
-        max_age=settings.auth.session_max_age,
-        secure=settings.auth.secure_cookie,
-    )
+    app.state.sign_in = sign_in
+    app.state.cookie = cookie
+    app.state.broker = broker
     app.state.metrics = metrics
     errors.install(app)
     for router in ROUTERS:
@@ -147,4 +163,20 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     app.add_middleware(BodyLimitMiddleware, limit=settings.api.max_body_bytes)
     app.add_middleware(MetricsMiddleware, metrics=metrics)
+    # Outermost: the broker has its own authentication (services may be public) and body limit.
+    app.add_middleware(BrokerRoute, broker=broker)
     return app
+
+
+class BrokerRoute:
+    """Sends ``/broker`` and ``/cgi-bin/broker`` to the broker, everything else to the API."""
+
+    def __init__(self, app: ASGIApp, *, broker: Broker) -> None:
+        self.app = app
+        self.broker = broker
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["path"].rstrip("/") in BROKER_PATHS:
+            await self.broker(scope, receive, send)
+            return
+        await self.app(scope, receive, send)

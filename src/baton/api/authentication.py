@@ -37,7 +37,7 @@ def remote_address(scope: Scope) -> str:
     return str(client[0]) if client else ""
 
 
-def _basic(value: str) -> tuple[str, str]:
+def basic_credentials(value: str) -> tuple[str, str]:
     try:
         decoded = base64.b64decode(value, validate=True).decode("utf-8")
     except (binascii.Error, UnicodeDecodeError) as exc:
@@ -96,7 +96,7 @@ class AuthenticationMiddleware:
             scheme, _, value = authorization.partition(" ")
             scheme = scheme.lower()
             if scheme == "basic":
-                name, password = _basic(value.strip())
+                name, password = basic_credentials(value.strip())
                 return await anyio.to_thread.run_sync(
                     self.sign_in.password, name, password, attempt
                 )

@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from baton.errors import (
     AlreadyExists,
     AuthenticationFailed,
+    BadProgramHeader,
     BatonError,
     BodyTooLarge,
     ConfigError,
@@ -27,14 +28,21 @@ from baton.errors import (
     InvalidFieldValue,
     InvalidInput,
     MalformedBody,
+    NoServerAvailable,
     NotFound,
     PermissionDenied,
+    ProgramFailed,
     ProgramNotFound,
     ProgramSourceError,
     ProtocolError,
+    RequestTimeout,
     SchemaOutOfDate,
     SecretError,
+    ServerLost,
+    SessionNotFound,
+    SpawnError,
     TooManyAttempts,
+    UnknownService,
 )
 from baton.registry import audit
 from baton.registry.database import Database
@@ -51,6 +59,8 @@ STATUS: dict[type[BatonError], int] = {
     CsrfFailed: 403,
     NotFound: 404,
     ProgramNotFound: 404,
+    UnknownService: 404,
+    SessionNotFound: 404,
     AlreadyExists: 409,
     Conflict: 409,
     BodyTooLarge: 413,
@@ -58,8 +68,14 @@ STATUS: dict[type[BatonError], int] = {
     ConfigError: 500,
     SecretError: 500,
     ProgramSourceError: 500,
+    ProgramFailed: 500,
+    SpawnError: 500,
     ProtocolError: 502,
+    BadProgramHeader: 502,
+    ServerLost: 502,
     SchemaOutOfDate: 503,
+    NoServerAvailable: 503,
+    RequestTimeout: 504,
 }
 
 AUTHENTICATE = 'Basic realm="Baton", charset="UTF-8", Bearer realm="Baton"'

@@ -164,3 +164,15 @@ def _named_exactly(entry: Path) -> bool:
     except OSError:
         return True
     return not same or entry.name in os.listdir(entry.parent)
+
+
+def canonical_name(program: str) -> tuple[str, str]:
+    """``(library, "library.name")`` of a well-formed ``_PROGRAM`` value (``.py`` dropped).
+
+    The broker checks permissions on this name before a server resolves the file.
+
+    Raises:
+        ProgramNotFound: the value is not ``library.name`` or ``library.name.py``.
+    """
+    library, name, _ = _parse(program)
+    return library, f"{library}.{name}"

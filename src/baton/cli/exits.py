@@ -24,6 +24,8 @@ from baton.errors import (
     ProgramNotFound,
     SchemaOutOfDate,
     SecretError,
+    SessionNotFound,
+    UnknownService,
 )
 
 
@@ -47,6 +49,8 @@ EXIT_CODES: Mapping[type[BatonError], ExitCode] = MappingProxyType(
         BatonError: ExitCode.ERROR,
         NotFound: ExitCode.NOT_FOUND,
         ProgramNotFound: ExitCode.NOT_FOUND,
+        UnknownService: ExitCode.NOT_FOUND,
+        SessionNotFound: ExitCode.NOT_FOUND,
         AlreadyExists: ExitCode.CONFLICT,
         Conflict: ExitCode.CONFLICT,
         InvalidInput: ExitCode.INVALID_INPUT,

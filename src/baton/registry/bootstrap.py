@@ -11,7 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from baton.registry import access, groups, libraries, roles, users
+from baton.registry import access, definitions, groups, libraries, roles, services, users
 from baton.registry.database import Database
 from baton.registry.enums import (
     AUTHENTICATED_GROUP,
@@ -19,14 +19,22 @@ from baton.registry.enums import (
     Action,
     PrincipalKind,
     ResourceKind,
+    ServerKind,
+    ServiceKind,
 )
 from baton.registry.models import Group, Role
+from baton.registry.specs import ServerDefinitionSpec, ServiceSettings, ServiceSpec
 from baton.registry.vault import Vault
 from baton.settings import CONFIG_FILE, Settings
 
 ADMIN = "admin"
 SAMPLE_LIBRARY = "sample"
 SESSION_KEY_FILE = "session.key"
+#: The server definition of the application servers ``baton init`` creates.
+APPSERVER_DEFINITION = "appserver"
+#: The services ``baton init`` creates: a pool (the default service) and a launch service.
+DEFAULT_SERVICE = "default"
+LAUNCH_SERVICE = "launch"
 #: Who the audit trail says made the installation's first records.
 INIT_ACTOR = "baton init"
 
@@ -43,6 +51,15 @@ _CONFIG_TEMPLATE = """\
 
 [secrets]
 # algorithm = "aes-256-gcm"   # or "chacha20-poly1305"; applied by `baton secrets rotate`
+
+[dispatcher]
+# default_service = "default"
+# A read-only service defined here rather than in the registry:
+# [dispatcher.services.reports]
+# kind = "pool"
+# server_definition = "appserver"
+# libraries = ["sample"]
+# settings = { min_servers = 1, max_servers = 4 }
 """
 
 
@@ -158,7 +175,49 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
                         action,
                         granted_by=INIT_ACTOR,
                     )
+            _create_services(session)
     finally:
         if database is None:
             db.dispose()
     return InitResult(home=home, created_admin=created, generated_password=generated)
+
+
+def _create_services(session: Session) -> None:
+    """The application server definition and the two services of a new installation."""
+    if definitions.find(session, APPSERVER_DEFINITION) is None:
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name=APPSERVER_DEFINITION,
+                kind=ServerKind.APPLICATION,
+                description="Baton application server (python -m baton.appserver).",
+                command=["{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}"],
+            ),
+            actor=INIT_ACTOR,
+        )
+    if services.find(session, DEFAULT_SERVICE) is None:
+        services.create_service(
+            session,
+            ServiceSpec(
+                name=DEFAULT_SERVICE,
+                kind=ServiceKind.POOL,
+                description="Pooled application servers for the sample library.",
+                server_definition=APPSERVER_DEFINITION,
+                settings=ServiceSettings(min_servers=0, max_servers=2, programs_per_server=4),
+                libraries=[SAMPLE_LIBRARY],
+            ),
+            actor=INIT_ACTOR,
+        )
+    if services.find(session, LAUNCH_SERVICE) is None:
+        services.create_service(
+            session,
+            ServiceSpec(
+                name=LAUNCH_SERVICE,
+                kind=ServiceKind.LAUNCH,
+                description="A fresh process per request, forked from a warm parent.",
+                server_definition=APPSERVER_DEFINITION,
+                settings=ServiceSettings(max_servers=8),
+                libraries=[SAMPLE_LIBRARY],
+            ),
+            actor=INIT_ACTOR,
+        )

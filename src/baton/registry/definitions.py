@@ -14,6 +14,11 @@ from baton.registry.records import Page, ServerDefinitionRecord
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec
 
 
+def find(session: Session, name: str) -> ServerDefinition | None:
+    """The ORM row called ``name``, or None."""
+    return session.scalar(select(ServerDefinition).where(ServerDefinition.name == name))
+
+
 def load(session: Session, name: str) -> ServerDefinition:
     """The ORM definition called ``name``, or :class:`NotFound`."""
     row = session.scalar(select(ServerDefinition).where(ServerDefinition.name == name))

@@ -12,10 +12,12 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     CheckConstraint,
     DateTime,
     Enum,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -268,6 +270,26 @@ class AuditEvent(Base):
     outcome: Mapped[AuditOutcome] = mapped_column(_enum(AuditOutcome, "audit_outcome"))
     remote_addr: Mapped[str] = mapped_column(String(64), default="")
     detail: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class DispatchRequest(Base):
+    """One broker request: who ran what on which service and server, and how it ended."""
+
+    __tablename__ = "dispatch_requests"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    request_id: Mapped[str] = mapped_column(String(64), unique=True)
+    at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+    user: Mapped[str] = mapped_column(String(64), default="", index=True)
+    service: Mapped[str] = mapped_column(String(64), default="", index=True)
+    program: Mapped[str] = mapped_column(String(200), default="")
+    status: Mapped[int] = mapped_column(default=0)
+    error: Mapped[str] = mapped_column(String(64), default="")
+    bytes_sent: Mapped[int] = mapped_column(BigInteger, default=0)
+    duration: Mapped[float] = mapped_column(Float, default=0.0)
+    waited: Mapped[float] = mapped_column(Float, default=0.0)
+    server: Mapped[str] = mapped_column(String(100), default="")
+    remote_addr: Mapped[str] = mapped_column(String(64), default="")
 
 
 # --- hosts, credentials, servers, services ----------------------------------------------------

@@ -164,6 +164,22 @@ class ServiceRecord(Record):
     updated_at: datetime
 
 
+class DispatchRequestRecord(Record):
+    id: int
+    request_id: str
+    at: datetime
+    user: str
+    service: str
+    program: str
+    status: int
+    error: str
+    bytes_sent: int
+    duration: float
+    waited: float
+    server: str
+    remote_addr: str
+
+
 class AuditRecord(Record):
     id: int
     at: datetime

@@ -14,6 +14,11 @@ from baton.registry.records import Page, ServiceRecord
 from baton.registry.specs import ServiceSettings, ServiceSpec
 
 
+def find(session: Session, name: str) -> Service | None:
+    """The ORM row called ``name``, or None."""
+    return session.scalar(select(Service).where(Service.name == name))
+
+
 def load(session: Session, name: str) -> Service:
     """The ORM service called ``name``, or :class:`NotFound`."""
     row = session.scalar(select(Service).where(Service.name == name))

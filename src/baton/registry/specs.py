@@ -14,7 +14,7 @@ from baton.registry.enums import Balancing, ServerKind, ServiceKind
 _NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.:\[\]-]{1,255}:\d{1,5}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_PLACEHOLDERS = {"port", "host", "definition", "token"}
+_PLACEHOLDERS = {"port", "host", "definition", "token", "python"}
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
@@ -46,7 +46,9 @@ class ServerDefinitionSpec(Spec):
     command: list[str] = Field(
         min_length=1,
         max_length=256,
-        description="Argument vector; placeholders {port}, {host}, {definition}, {token}.",
+        description=(
+            "Argument vector; placeholders {port}, {host}, {definition}, {token}, {python}."
+        ),
     )
     working_dir: str = Field("", max_length=1024)
     environment: dict[str, str] = Field(default_factory=dict)
@@ -93,6 +95,51 @@ class ServerDefinitionSpec(Spec):
         return self
 
 
+#: The CGI variables a service may pass to its programs (the session cookie never: it is a secret).
+EXPORTABLE = frozenset(
+    {
+        "REMOTE_USER",
+        "REMOTE_ADDR",
+        "REMOTE_PORT",
+        "REQUEST_METHOD",
+        "QUERY_STRING",
+        "CONTENT_TYPE",
+        "CONTENT_LENGTH",
+        "SCRIPT_NAME",
+        "SERVER_NAME",
+        "SERVER_PORT",
+        "SERVER_PROTOCOL",
+        "HTTPS",
+        "HTTP_USER_AGENT",
+        "HTTP_REFERER",
+        "HTTP_ACCEPT",
+        "HTTP_ACCEPT_LANGUAGE",
+        "HTTP_HOST",
+        "HTTP_X_FORWARDED_FOR",
+    }
+)
+#: What a service exports unless its settings say otherwise.
+DEFAULT_EXPORT = (
+    "REMOTE_USER",
+    "REMOTE_ADDR",
+    "REQUEST_METHOD",
+    "QUERY_STRING",
+    "SCRIPT_NAME",
+    "SERVER_NAME",
+    "SERVER_PORT",
+    "SERVER_PROTOCOL",
+    "HTTPS",
+    "HTTP_USER_AGENT",
+    "HTTP_REFERER",
+    "HTTP_ACCEPT",
+    "HTTP_ACCEPT_LANGUAGE",
+)
+#: The routing strategies a dispatcher service may use.
+DISPATCHER_ROUTING = frozenset(
+    {Balancing.LEAST_BUSY, Balancing.ROUND_ROBIN, Balancing.RANDOM, Balancing.MRU}
+)
+
+
 class ServiceSettings(Spec):
     """Limits of a dispatcher service's pool and queue."""
 
@@ -105,6 +152,36 @@ class ServiceSettings(Spec):
     queue_timeout: float = Field(30, gt=0, description="Seconds a request waits for a server.")
     max_queue: int = Field(100, ge=0, description="Requests that may wait; beyond: 503.")
     programs_per_server: int = Field(1, ge=1, le=1000)
+    routing: Balancing = Field(
+        Balancing.LEAST_BUSY,
+        description="How a request picks a server: least_busy, round_robin, random or mru.",
+    )
+    export: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_EXPORT),
+        max_length=64,
+        description="CGI variables passed to programs (REMOTE_USER, HTTP_USER_AGENT, ...).",
+    )
+    invalid_session_program: str | None = Field(
+        None,
+        max_length=200,
+        description="library.name run for a request whose _SESSIONID is unknown or expired.",
+    )
+
+    @field_validator("routing")
+    @classmethod
+    def _dispatcher_routing(cls, routing: Balancing) -> Balancing:
+        if routing not in DISPATCHER_ROUTING:
+            allowed = ", ".join(sorted(DISPATCHER_ROUTING))
+            raise ValueError(f"routing {routing.value!r} is not one of {allowed}")
+        return routing
+
+    @field_validator("export")
+    @classmethod
+    def _export_names(cls, export: list[str]) -> list[str]:
+        for name in export:
+            if name not in EXPORTABLE:
+                raise ValueError(f"{name!r} is not an exportable CGI variable")
+        return export
 
     @model_validator(mode="after")
     def _bounds(self) -> ServiceSettings:

@@ -1,0 +1,323 @@
+"""One forwarded request: REQUEST to the server, its answer streamed to the client.
+
+:class:`Exchange` sends the REQUEST on a connection to the leased server and turns the answer
+into ASGI messages as it arrives: HEAD becomes the response start (after
+:func:`~baton.broker.headers.check_headers`), each DATA a body chunk sent at once (so the
+browser sees a program's first line while it still runs), END the end of the body (with the
+debug trailer, for HTML). An ERROR before HEAD becomes the broker's error page; after HEAD the
+response is cut short. If the client goes away, the server is sent CANCEL and the conversation
+is read to its end, so the server's slot and the connection are freed, not leaked. A
+connection that breaks, or a server silent past the request's deadline, is a lost server.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from starlette.types import Message, Receive, Send
+
+from baton.broker.debug import DebugFlag
+from baton.broker.headers import check_headers
+from baton.broker.pages import debug_trailer
+from baton.errors import BadProgramHeader, BatonError, ProtocolError
+from baton.loadmanager.connection import ServerConnection
+from baton.protocol import frames
+from baton.protocol.frames import ErrorCode
+
+logger = logging.getLogger(__name__)
+
+#: Seconds past its deadline a server may stay silent before it counts as lost.
+DEADLINE_MARGIN = 10.0
+#: Seconds a cancelled conversation has to reach its final frame.
+CANCEL_PATIENCE = 5.0
+
+#: The HTTP status and error code of each ERROR code a server sends before HEAD.
+ERROR_ANSWERS: dict[str, tuple[int, str]] = {
+    ErrorCode.PROGRAM_NOT_FOUND: (404, "program_not_found"),
+    ErrorCode.BAD_INPUT: (400, "invalid_field_value"),
+    ErrorCode.PROGRAM_FAILED: (500, "program_failed"),
+    ErrorCode.TIMEOUT: (504, "request_timeout"),
+    ErrorCode.BUSY: (503, "no_server_available"),
+    ErrorCode.SESSION_NOT_FOUND: (404, "session_not_found"),
+    ErrorCode.CANCELLED: (503, "cancelled"),
+}
+#: The codes after which the server keeps the connection usable.
+REUSABLE_CODES = frozenset(ERROR_ANSWERS)
+
+#: Renders an error page: (status, code, detail) -> sent.
+ErrorResponder = Callable[[int, str, str], Awaitable[None]]
+
+
+@dataclass
+class Result:
+    """How a forwarded request went.
+
+    Attributes:
+        status: the HTTP status sent to the client (0 if none was sent).
+        error: an error code, "" when the program succeeded.
+        bytes_sent: body bytes sent.
+        lost: the server broke the conversation (it must be replaced).
+        timed_out: the program ran past its deadline.
+        reusable: the connection may serve another request.
+        session_created: the session the program created.
+        session_ended: the session that ended (deleted, or unknown to the server).
+        log: the program's log lines.
+        timings: the server's timings.
+    """
+
+    status: int = 0
+    error: str = ""
+    bytes_sent: int = 0
+    lost: bool = False
+    timed_out: bool = False
+    reusable: bool = False
+    session_created: str | None = None
+    session_ended: str | None = None
+    log: tuple[str, ...] = ()
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Debugging:
+    """What the debug flags add to an HTML answer.
+
+    Attributes:
+        flags: the flags left after the service's mask.
+        fields: the fields received (FIELDS).
+        began: when the broker received the request (TIME), monotonic seconds.
+        hostport: the server's address (HOSTPORT).
+        trace: the broker's steps so far (TRACE, SERVICES).
+    """
+
+    flags: DebugFlag
+    fields: tuple[tuple[str, str], ...] = ()
+    began: float = 0.0
+    hostport: str = ""
+    trace: tuple[str, ...] = ()
+
+
+class Exchange:
+    """Forwards ``request`` over ``connection`` and streams the answer to the client.
+
+    Args:
+        connection: an open connection to the leased server.
+        request: the REQUEST frame.
+        receive: the client's ASGI receive (to notice a disconnect).
+        send: the client's ASGI send.
+        error_page: sends an error page (before anything else was sent).
+        debugging: what the debug flags add.
+    """
+
+    def __init__(
+        self,
+        connection: ServerConnection,
+        request: frames.Request,
+        receive: Receive,
+        send: Send,
+        error_page: ErrorResponder,
+        debugging: Debugging,
+    ) -> None:
+        self._connection = connection
+        self._request = request
+        self._receive = receive
+        self._send = send
+        self._error_page = error_page
+        self._debugging = debugging
+        self._client_gone = asyncio.Event()
+        self._html = False
+        self.result = Result()
+
+    async def run(self) -> Result:
+        """Forward, stream, and say how it went (never raises for a server's fault)."""
+        watcher = asyncio.create_task(self._watch_client())
+        try:
+            await self._run()
+        finally:
+            watcher.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await watcher
+        return self.result
+
+    async def _run(self) -> None:
+        request = self._request
+        limit = time.monotonic() + request.deadline + DEADLINE_MARGIN
+        try:
+            await self._connection.send(request)
+        except ProtocolError as exc:
+            await self._lose(f"the request could not be sent: {exc.detail}")
+            return
+        head_sent = False
+        while True:
+            frame = await self._next(limit)
+            if frame is None:
+                return
+            match frame:
+                case frames.Head() if not head_sent:
+                    if not await self._start(frame):
+                        return
+                    head_sent = True
+                case frames.Data() if head_sent:
+                    await self._body(frame.chunk, more=True)
+                case frames.End() if head_sent:
+                    self._end(frame)
+                    await self._body(self._trailer(frame), more=False)
+                    return
+                case frames.Error():
+                    await self._failed(frame, head_sent)
+                    return
+                case _:
+                    await self._lose(f"a {frame.kind.value} frame came out of turn")
+                    return
+
+    async def _next(self, limit: float) -> frames.Frame | None:
+        """The server's next frame; None when the conversation is over here (lost, gone)."""
+        receiving = asyncio.ensure_future(self._connection.receive())
+        cancelled = False
+        while True:
+            waits: set[asyncio.Future[object]] = {receiving}  # type: ignore[arg-type]
+            if not cancelled:
+                waits.add(asyncio.ensure_future(self._client_gone.wait()))
+            timeout = max(0.0, limit - time.monotonic())
+            done, pending = await asyncio.wait(
+                waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
+            )
+            for other in pending - {receiving}:
+                other.cancel()
+            if receiving in done:
+                try:
+                    frame = receiving.result()
+                except ProtocolError as exc:
+                    await self._lose(exc.detail)
+                    return None
+                if cancelled and not isinstance(frame, frames.End | frames.Error):
+                    receiving = asyncio.ensure_future(self._connection.receive())
+                    continue  # the rest of a cancelled answer: read and dropped
+                if cancelled:
+                    self.result.reusable = isinstance(frame, frames.End) or (
+                        isinstance(frame, frames.Error) and frame.code in REUSABLE_CODES
+                    )
+                    if isinstance(frame, frames.End):
+                        self._end(frame)
+                    self.result.error = self.result.error or "client_disconnected"
+                    return None
+                return frame
+            if not done:  # silent past the deadline
+                receiving.cancel()
+                await self._lose("the server did not answer within the request's deadline")
+                return None
+            if not cancelled:  # the client went away: stop the program, read to the end
+                cancelled = True
+                self.result.error = "client_disconnected"
+                limit = min(limit, time.monotonic() + CANCEL_PATIENCE)
+                try:
+                    await self._connection.send(frames.Cancel(self._request.request_id))
+                except ProtocolError:
+                    receiving.cancel()
+                    self.result.reusable = False
+                    return None
+
+    async def _start(self, head: frames.Head) -> bool:
+        try:
+            headers = check_headers(self._request.program, head.status, head.headers)
+        except BadProgramHeader as exc:
+            logger.warning("%s", exc.detail)
+            with contextlib.suppress(ProtocolError):
+                await self._connection.send(frames.Cancel(self._request.request_id))
+            self.result.error = exc.code
+            self.result.status = 502
+            self.result.reusable = False
+            await self._error_page(502, exc.code, exc.detail)
+            return False
+        content_type = next((v for n, v in headers if n == b"content-type"), b"")
+        self._html = content_type.lower().startswith(b"text/html")
+        if self._debugging.flags & DebugFlag.DUMP:
+            headers = [(b"content-type", b"text/plain; charset=utf-8")]
+        headers.append((b"x-request-id", self._request.request_id.encode()))
+        await self._emit({"type": "http.response.start", "status": head.status, "headers": headers})
+        self.result.status = head.status
+        if self._debugging.flags & DebugFlag.DUMP:
+            lines = [f"Status: {head.status}"] + [f"{n}: {v}" for n, v in head.headers]
+            await self._body(("\n".join(lines) + "\n\n").encode("utf-8", "replace"), more=True)
+        return True
+
+    async def _body(self, chunk: bytes, *, more: bool) -> None:
+        await self._emit({"type": "http.response.body", "body": chunk, "more_body": more})
+        self.result.bytes_sent += len(chunk)
+
+    async def _emit(self, message: Message) -> None:
+        if self._client_gone.is_set():
+            return
+        try:
+            await self._send(message)
+        except (OSError, RuntimeError):
+            self._client_gone.set()
+
+    def _end(self, end: frames.End) -> None:
+        result = self.result
+        result.reusable = True
+        result.log = end.log
+        result.timings = dict(end.timings)
+        if end.session_created and end.session_id is not None:
+            result.session_created = end.session_id
+        if end.session_deleted and self._request.session_id is not None:
+            result.session_ended = self._request.session_id
+
+    def _trailer(self, end: frames.End) -> bytes:
+        debugging = self._debugging
+        if not self._html or not debugging.flags & ~DebugFlag.DUMP:
+            return b""
+        return debug_trailer(
+            debugging.flags,
+            fields=debugging.fields,
+            elapsed=time.monotonic() - debugging.began,
+            log_lines=end.log,
+            hostport=debugging.hostport,
+            trace=debugging.trace,
+        )
+
+    async def _failed(self, error: frames.Error, head_sent: bool) -> None:
+        result = self.result
+        status, code = ERROR_ANSWERS.get(error.code, (502, "server_lost"))
+        result.error = code
+        result.reusable = error.code in REUSABLE_CODES
+        result.timed_out = error.code == ErrorCode.TIMEOUT
+        if error.code == ErrorCode.SESSION_NOT_FOUND:
+            result.session_ended = self._request.session_id
+        if error.code not in REUSABLE_CODES:
+            result.lost = error.code != ErrorCode.UNEXPECTED_FRAME
+        if head_sent:
+            logger.warning("%s failed after its head: %s", self._request.program, error.message)
+            await self._body(b"", more=False)  # the answer is cut short; the record says why
+            return
+        result.status = status
+        await self._error_page(status, code, _sentence(error, self._request.program))
+
+    async def _lose(self, problem: str) -> None:
+        logger.warning("server lost while running %s: %s", self._request.program, problem)
+        result = self.result
+        result.lost, result.reusable, result.error = True, False, "server_lost"
+        if result.status == 0:
+            result.status = 502
+            detail = f"the server running {self._request.program!r} was lost: {problem}"
+            await self._error_page(502, "server_lost", detail)
+        else:
+            await self._body(b"", more=False)
+
+    async def _watch_client(self) -> None:
+        while True:
+            message = await self._receive()
+            if message["type"] == "http.disconnect":
+                self._client_gone.set()
+                return
+
+
+def _sentence(error: frames.Error, program: str) -> str:
+    """What the error page says: the server's sentence, or one naming the program."""
+    if error.message:
+        return error.message
+    return BatonError(f"program {program!r} failed ({error.code})").detail

@@ -1,0 +1,161 @@
+"""How a service's servers are started: the argument vectors, through spawners.
+
+- :class:`ProcessFactory` (pool services, and socket services with a server definition): each
+  server is ``python -m baton.appserver`` (or the definition's command) as a child process,
+  through a :class:`~baton.spawner.local.LocalSpawner`.
+- :class:`ZygoteFactory` (launch services): one zygote per service, started through a
+  ``LocalSpawner``, forks each request's server (:class:`~baton.spawner.fork.ForkSpawner`).
+
+Either way the command line gets the service's libraries (``--library NAME=FOLDER``), its
+``programs_per_server`` and its ``request_timeout``; the environment is ``PATH``, ``HOME``,
+``LANG`` and the definition's variables, nothing else of the control plane's.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from baton.spawner.base import LaunchSpec, Spawner
+from baton.spawner.fork import ForkSpawner
+from baton.spawner.local import LocalSpawner
+
+#: The command of a server when its definition gives none of its own.
+DEFAULT_COMMAND = ("{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}")
+#: Unix socket paths must stay under ~107 bytes; longer run folders use a short temporary one.
+_MAX_SOCKET_DIR = 60
+
+
+@dataclass(frozen=True)
+class ServerRecipe:
+    """What a service's servers run.
+
+    Attributes:
+        service: the service's name.
+        libraries: each program library's name and folder.
+        programs: requests one server runs at once.
+        timeout: the longest a request may run, in seconds.
+        command: the definition's argument vector (placeholders allowed), or the default.
+        environment: the definition's environment variables.
+        cwd: the definition's working folder, or None.
+        definition: the definition's name, or None.
+        start_timeout: seconds a server has to start.
+        run_dir: the folder for sockets.
+    """
+
+    service: str
+    libraries: Mapping[str, Path]
+    programs: int = 1
+    timeout: float = 300.0
+    command: tuple[str, ...] = DEFAULT_COMMAND
+    environment: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    definition: str | None = None
+    start_timeout: float = 60.0
+    run_dir: Path = Path("run")
+
+    def environ(self) -> dict[str, str]:
+        """The whole environment of a server."""
+        base = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "LANG": "C.UTF-8",
+            "HOME": os.environ.get("HOME", "/"),
+        }
+        return {**base, **self.environment}
+
+    def tail(self) -> list[str]:
+        """The arguments every server gets after its command."""
+        arguments: list[str] = []
+        for name, folder in sorted(self.libraries.items()):
+            arguments += ["--library", f"{name}={folder}"]
+        return arguments + ["--programs", str(self.programs), "--timeout", f"{self.timeout:g}"]
+
+
+def _substitute(argument: str, values: Mapping[str, str]) -> str:
+    for name, value in values.items():
+        argument = argument.replace("{" + name + "}", value)
+    return argument
+
+
+class ProcessFactory:
+    """Servers as child processes, one :class:`LocalSpawner` each."""
+
+    def __init__(self, recipe: ServerRecipe) -> None:
+        self.recipe = recipe
+
+    async def open(self) -> None:
+        """Nothing to prepare."""
+
+    def spawner(self, server_id: str) -> Spawner:
+        """A spawner for the server ``server_id``."""
+        recipe = self.recipe
+        values = {
+            "python": sys.executable,
+            "host": "127.0.0.1",
+            "port": "0",
+            "definition": recipe.definition or "",
+            "token": "",
+        }
+        argv = [_substitute(argument, values) for argument in recipe.command] + recipe.tail()
+        spec = LaunchSpec(
+            name=f"server {server_id}",
+            argv=tuple(argv),
+            env=recipe.environ(),
+            cwd=recipe.cwd,
+            start_timeout=recipe.start_timeout,
+        )
+        return LocalSpawner(spec)
+
+    async def aclose(self) -> None:
+        """Nothing to release."""
+
+
+class ZygoteFactory:
+    """Launch servers forked by the service's zygote (started on :meth:`open`)."""
+
+    def __init__(self, recipe: ServerRecipe) -> None:
+        self.recipe = recipe
+        self._zygote: LocalSpawner | None = None
+        self._folder: Path | None = None
+        self._temporary = False
+        self.control: Path | None = None
+
+    async def open(self) -> None:
+        """Start the zygote; returns once it listens."""
+        recipe = self.recipe
+        recipe.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
+        if len(str(recipe.run_dir.resolve())) > _MAX_SOCKET_DIR:
+            self._folder, self._temporary = Path(tempfile.mkdtemp(prefix="baton-")), True
+        else:
+            self._folder = recipe.run_dir.resolve() / f"{recipe.service}.d"
+        self.control = self._folder / "zygote"
+        argv = [sys.executable, "-m", "baton.appserver.zygote", "--control", str(self.control)]
+        argv += ["--sockets", str(self._folder / "s"), *recipe.tail()]
+        spec = LaunchSpec(
+            name=f"zygote of {recipe.service}",
+            argv=tuple(argv),
+            env=recipe.environ(),
+            cwd=recipe.cwd,
+            start_timeout=recipe.start_timeout,
+        )
+        self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        self._zygote = LocalSpawner(spec)
+        await self._zygote.start()
+
+    def spawner(self, server_id: str) -> Spawner:
+        """A spawner that has the zygote fork the server ``server_id``."""
+        assert self.control is not None, "open() the factory first"
+        return ForkSpawner(self.control, start_timeout=self.recipe.start_timeout)
+
+    async def aclose(self) -> None:
+        """Stop the zygote (and the servers it still has)."""
+        if self._zygote is not None:
+            await self._zygote.stop(grace=5.0)
+            self._zygote = None
+        if self._temporary and self._folder is not None:
+            shutil.rmtree(self._folder, ignore_errors=True)

@@ -1,0 +1,75 @@
+"""``ForkSpawner``: a launch server forked by a pre-warmed zygote.
+
+The zygote (``python -m baton.appserver.zygote``, itself started by a :class:`LocalSpawner`)
+has every module a server needs imported already; ``start()`` asks it over its control socket
+to fork a server, which answers a single request (or the requests of the session it created).
+The forked server is the zygote's child, not ours: the zygote reaps it, and ``poll()`` sees it
+gone once it was reaped.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from pathlib import Path
+
+from baton.spawner.base import Spawner, SpawnerState
+from baton.spawner.local import alive
+
+
+class ForkSpawner(Spawner):
+    """A server forked by the zygote listening on ``control``.
+
+    Args:
+        control: the zygote's control socket.
+        start_timeout: seconds the zygote has to answer.
+    """
+
+    def __init__(self, control: Path, *, start_timeout: float = 10.0) -> None:
+        self._control = control
+        self._timeout = start_timeout
+        self._status: int | None = None
+        self.address: str | None = None
+
+    async def start(self) -> str:
+        from baton.appserver.zygote import fork_server
+
+        if self.pid is not None:
+            raise RuntimeError("a spawner starts its server once")
+        self.pid, self.address = await fork_server(self._control, self._timeout)
+        return self.address
+
+    def poll(self) -> int | None:
+        if self.pid is None or self._status is not None:
+            return self._status
+        if alive(self.pid):
+            return None
+        self._status = 0  # the zygote reaped it: its status is the zygote's to know
+        return self._status
+
+    async def stop(self, grace: float = 10.0) -> int | None:
+        if self.pid is None or self.poll() is not None:
+            return self._status
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signal.SIGTERM)
+        loop = asyncio.get_running_loop()
+        limit = loop.time() + grace
+        while alive(self.pid) and loop.time() < limit:
+            await asyncio.sleep(0.01)
+        if alive(self.pid):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(self.pid, signal.SIGKILL)
+            while alive(self.pid):
+                await asyncio.sleep(0.01)
+            self._status = -signal.SIGKILL
+        return self.poll()
+
+    def get_state(self) -> SpawnerState:
+        return {"pid": self.pid, "address": self.address}
+
+    def load_state(self, state: SpawnerState) -> None:
+        pid, address = state.get("pid"), state.get("address")
+        self.pid = pid if isinstance(pid, int) else None
+        self.address = address if isinstance(address, str) else None
