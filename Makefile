@@ -23,6 +23,8 @@ test: $(STAMP)
 	$(BIN)/ruff check src tests bench docs
 	$(BIN)/ruff format --check src tests bench docs
 	$(BIN)/mypy
+	@# The browser tests drive Debian's chromium (playwright's own browser download is not used).
+	@if [ "$$(id -u)" = 0 ] && ! command -v chromium >/dev/null; then apt-get install -y --no-install-recommends chromium >/dev/null || (apt-get update >/dev/null && apt-get install -y --no-install-recommends chromium >/dev/null); fi
 	$(BIN)/python -m pytest
 
 docs: $(STAMP)
