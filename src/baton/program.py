@@ -22,20 +22,27 @@ A thread the program starts itself does not inherit the request: start it with
   written: at every write that ends a line, and whenever 8 KiB are waiting.
 - ``header(name, value)``: set a response header before the first byte is sent.
 - ``log``: a :class:`logging.Logger`; its lines are returned with the request's END frame.
+- ``session``: the request's session (:class:`CurrentSession`): ``session.create(timeout)``,
+  ``session.delete()``, ``session.id``, ``session.url``, and a dict that survives between the
+  requests of one user on one server (``session["count"] = 1``).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
+import math
+from collections.abc import Iterator, Mapping, MutableMapping
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Protocol
+from urllib.parse import quote, urlencode
 
 from baton.protocol.frames import UploadedFile
 
 __all__ = [
+    "MAX_SESSION_TIMEOUT",
     "CurrentParams",
+    "CurrentSession",
     "HeadersAlreadySent",
     "Params",
     "ProgramStopped",
@@ -43,8 +50,12 @@ __all__ = [
     "header",
     "log",
     "params",
+    "session",
     "webout",
 ]
+
+#: The longest a session may stay idle before it expires, in seconds (24 hours).
+MAX_SESSION_TIMEOUT = 24 * 3600.0
 
 
 class HeadersAlreadySent(RuntimeError):
@@ -106,6 +117,25 @@ class ResponseSink(Protocol):
         """Send whatever is queued."""
 
 
+class SessionControl(Protocol):
+    """A request's session as the server keeps it; the application server implements it.
+
+    Its methods are called from the program's thread and must be thread safe.
+    """
+
+    def current_id(self) -> str | None:
+        """The id of the request's live session, or None."""
+
+    def data(self) -> MutableMapping[str, object] | None:
+        """The live session's saved dict (shared as is), or None without a live session."""
+
+    def create(self, timeout: float) -> str:
+        """Create a session (or re-time the live one) expiring after ``timeout`` idle seconds."""
+
+    def delete(self) -> None:
+        """Delete the request's live session, if there is one."""
+
+
 @dataclass(frozen=True)
 class RequestContext:
     """One request as its program sees it.
@@ -115,12 +145,14 @@ class RequestContext:
         env: the exported CGI variables.
         sink: the request's output.
         log_lines: the lines logged through :data:`log`, in order.
+        session: the request's session, or None where sessions do not exist (outside a server).
     """
 
     params: Params
     env: Mapping[str, str]
     sink: ResponseSink
     log_lines: list[str] = field(default_factory=list)
+    session: SessionControl | None = None
 
 
 _current: ContextVar[RequestContext] = ContextVar("baton_program_request")
@@ -221,6 +253,97 @@ def header(name: str, value: str) -> None:
     current().sink.set_header(name, value)
 
 
+class CurrentSession(MutableMapping[str, object]):
+    """``session``: the running request's session, and its saved dict.
+
+    The dict (``session["count"] = 1``, ``session.get("count")``, ``"count" in session``,
+    ``del session["count"]``) is the same object for every request of the session: requests of
+    one session that run at once share it without a lock. Using it without a live session raises
+    ``RuntimeError``: call :meth:`create` first.
+    """
+
+    def _data(self) -> MutableMapping[str, object]:
+        control = current().session
+        data = control.data() if control is not None else None
+        if data is None:
+            raise RuntimeError("no session: call session.create() first")
+        return data
+
+    def __getitem__(self, key: str) -> object:
+        return self._data()[key]
+
+    def __setitem__(self, key: str, value: object) -> None:
+        self._data()[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self._data()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._data())
+
+    def __len__(self) -> int:
+        return len(self._data())
+
+    def create(self, timeout: float = 900.0) -> str:
+        """Create a session for this request's user on this server; its id.
+
+        When the request already has a live session, only its timeout changes.
+
+        Args:
+            timeout: seconds the session lives after the end of its last request.
+
+        Raises:
+            ValueError: ``timeout`` is not in (0, 24 h].
+            RuntimeError: the code does not run under an application server.
+        """
+        if not (math.isfinite(timeout) and 0 < timeout <= MAX_SESSION_TIMEOUT):
+            raise ValueError(
+                f"a session timeout is more than 0 and at most {MAX_SESSION_TIMEOUT:g} s,"
+                f" not {timeout!r}"
+            )
+        control = current().session
+        if control is None:
+            raise RuntimeError("sessions are not available outside an application server")
+        return control.create(float(timeout))
+
+    def delete(self) -> None:
+        """Delete the request's session (nothing happens without one)."""
+        control = current().session
+        if control is not None:
+            control.delete()
+
+    @property
+    def id(self) -> str | None:
+        """The id of the request's live session (its ``_SESSIONID``), or None."""
+        control = current().session
+        return control.current_id() if control is not None else None
+
+    @property
+    def active(self) -> bool:
+        """Whether the request has a live session."""
+        return self.id is not None
+
+    @property
+    def url(self) -> str | None:
+        """The URL that reaches this session (``_THISSESSION``), or None without one.
+
+        ``{SCRIPT_NAME}?_SERVICE={service}&_SESSIONID={id}``, URL-encoded: ``SCRIPT_NAME``
+        from the request's environment (``/broker`` when absent), the service from its
+        ``_SERVICE`` field (left out when the request has none).
+        """
+        context = current()
+        session_id = self.id
+        if session_id is None:
+            return None
+        script = quote(context.env.get("SCRIPT_NAME", "/broker"), safe="/")
+        query: list[tuple[str, str]] = []
+        service = context.params.get("_SERVICE")
+        if service is not None:
+            query.append(("_SERVICE", service))
+        query.append(("_SESSIONID", session_id))
+        return f"{script}?{urlencode(query)}"
+
+
 class _LogHandler(logging.Handler):
     """Appends each record to the running request's log lines."""
 
@@ -250,3 +373,4 @@ params = CurrentParams()
 env: Mapping[str, str] = _EnvProxy()
 webout = Webout()
 log = _program_logger()
+session = CurrentSession()

@@ -93,6 +93,64 @@ class ServerProcess:
         return Client(reader, writer)
 
 
+@dataclass
+class ZygoteProcess:
+    """A running ``python -m baton.appserver.zygote``.
+
+    Attributes:
+        process: the zygote (its stdout already read up to the ``listening`` line).
+        control: its control socket.
+        sockets: the folder of its children's sockets.
+        log: the file holding its standard error (and its children's).
+    """
+
+    process: subprocess.Popen[bytes]
+    control: Path
+    sockets: Path
+    log: Path
+
+    @classmethod
+    def start(cls, library: Path, folder: Path, *options: str) -> ZygoteProcess:
+        """Start a zygote in ``folder`` with ``library`` registered as ``t``; wait until ready."""
+        control, sockets, log = folder / "zygote.sock", folder / "sockets", folder / "zygote.log"
+        command = [sys.executable, "-m", "baton.appserver.zygote", "--control", str(control)]
+        command += ["--sockets", str(sockets), "--library", f"t={library}", *options]
+        with log.open("wb") as errors:
+            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+        assert process.stdout is not None
+        line = process.stdout.readline().decode()
+        if line != f"listening unix:{control}\n":
+            process.kill()
+            process.wait()
+            process.stdout.close()
+            raise AssertionError(f"the zygote did not start: {line!r}\n{log.read_text()}")
+        return cls(process, control, sockets, log)
+
+    def stop(self) -> int:
+        """SIGTERM, then SIGKILL if it lingers; its exit status once reaped."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(PATIENCE)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        assert self.process.stdout is not None
+        self.process.stdout.close()
+        return self.process.returncode
+
+    async def connect(self, address: str) -> Client:
+        """A new connection to the forked server at ``unix:PATH``."""
+        assert address.startswith("unix:")
+        reader, writer = await asyncio.open_unix_connection(address[5:])
+        return Client(reader, writer)
+
+
+def reaped(pid: int) -> bool:
+    """Whether process ``pid`` is gone and reaped (a zombie still has its /proc entry)."""
+    return not Path(f"/proc/{pid}").exists()
+
+
 class Client:
     """One broker-side connection."""
 
@@ -130,6 +188,21 @@ class Client:
     ) -> list[frames.Frame]:
         """Send a REQUEST and collect its answer."""
         await self.send(frames.Request("r1", program, fields=fields, deadline=deadline))
+        return await self.until_final()
+
+    async def request(
+        self,
+        program: str,
+        *fields: tuple[str, str],
+        user: str | None = None,
+        session_id: str | None = None,
+        env: dict[str, str] | None = None,
+    ) -> list[frames.Frame]:
+        """Send a REQUEST as ``user`` in session ``session_id`` and collect its answer."""
+        request = frames.Request(
+            "r1", program, fields=fields, env=env or {}, user=user, session_id=session_id
+        )
+        await self.send(request)
         return await self.until_final()
 
     async def status(self) -> frames.StatusReply:

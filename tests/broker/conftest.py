@@ -5,6 +5,7 @@ Services (all serve ``t`` and ``sample``):
 - ``t``: a pool (min 0, max 2, 2 programs per server), 3 s request timeout, sign-in required;
 - ``pub``: a public pool (no sign-in; PUBLIC may run ``t``);
 - ``tiny``: a pool of one server running one program at a time, a queue of 5 and 1 s timeout;
+- ``tlaunch``: a launch service;
 - ``launch``, ``default``: as ``baton init`` makes them.
 
 The plain user has ``run`` on ``t`` and ``sample`` (through AUTHENTICATED) but on nothing else.
@@ -15,12 +16,15 @@ from __future__ import annotations
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
 import pytest
 
 from baton.api.app import create_app
+from baton.broker.app import Broker
+from baton.loadmanager.pool import ServicePool
 from baton.registry import access, libraries, requests, services, users
 from baton.registry.bootstrap import initialise
 from baton.registry.database import Database
@@ -73,11 +77,18 @@ def _service(name: str, *, public: bool = False, **settings: object) -> ServiceS
     )
 
 
+@dataclass(frozen=True)
 class Dispatcher(LiveServer):
     """The live control plane, with helpers for broker requests."""
 
+    broker_app: Broker = field(default=None, repr=False)  # type: ignore[assignment]
+
     def broker(self, client: httpx.Client, **fields: str) -> httpx.Response:
         return client.get("/broker", params=fields)
+
+    def pool(self, service: str) -> ServicePool:
+        """The live pool of ``service`` (it must have served a request)."""
+        return self.broker_app.manager.pools()[service]
 
     def records(self) -> list[DispatchRequestRecord]:
         with self.installation.database.session() as session:
@@ -119,6 +130,8 @@ def _dispatcher(installation: Installation, folder: Path) -> Iterator[Dispatcher
             session, t_service.model_copy(update={"libraries": ["t", "sample", "secret"]})
         )
         services.create_service(session, _service("pub", public=True))
+        launch = _service("tlaunch").model_copy(update={"kind": ServiceKind.LAUNCH})
+        services.create_service(session, launch)
         services.create_service(
             session,
             _service(
@@ -134,8 +147,9 @@ def _dispatcher(installation: Installation, folder: Path) -> Iterator[Dispatcher
             session,
             _service("fallback", invalid_session_program="t.expired"),
         )
-    with serve(create_app(installation.settings, installation.database)) as url:
-        yield Dispatcher(url, installation)
+    app = create_app(installation.settings, installation.database)
+    with serve(app) as url:
+        yield Dispatcher(url, installation, app.state.broker)
 
 
 @pytest.fixture

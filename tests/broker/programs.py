@@ -63,9 +63,6 @@ sys.exit(3)
 """,
     "dies.py": """
 import os
-from baton import program
-program.webout.write("partial\\n")
-program.webout.flush()
 os._exit(1)
 """,
     "badheader.py": """

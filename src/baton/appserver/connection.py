@@ -31,6 +31,7 @@ class Connection:
         status: builds the STATUS_REPLY frame.
         reader: the connection's reading side.
         writer: the connection's writing side.
+        served: called after each request's final frame was sent (the server's once mode).
     """
 
     def __init__(
@@ -39,9 +40,11 @@ class Connection:
         status: Callable[[], frames.StatusReply],
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
+        served: Callable[[], None] = lambda: None,
     ) -> None:
         self._runtime = runtime
         self._status = status
+        self._served = served
         self._reader = FrameReader(reader)
         self._writer = FrameWriter(writer)
         self._inbox: Inbox = asyncio.Queue()
@@ -110,6 +113,7 @@ class Connection:
             watcher.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await watcher
+        self._served()
         return stop.close
 
     async def _watch(self, request_id: str, stop: Stop, response: Response) -> None:

@@ -1,8 +1,9 @@
 """One request, from its REQUEST frame to its END or ERROR frame.
 
 Resolve the program (``program_not_found``), prepare it (``bad_input``; a source that cannot be
-parsed is ``program_failed``), wait for a free slot, run it, and finish: END with the log and
-the timings (``queued`` and ``run``, in seconds) or ERROR. The deadline counts from the moment
+parsed is ``program_failed``), open the session the request names (``session_not_found``), wait
+for a free slot, run it, and finish: END with the log, the timings (``queued`` and ``run``, in
+seconds) and the session the request ended with, or ERROR. The deadline counts from the moment
 the REQUEST was read, waiting for a slot included; past it, or on :class:`Stop`, the request
 ends with ERROR at once and the program is stopped (see the runners for what that means).
 """
@@ -20,8 +21,9 @@ from baton.appserver.inprocess import InProcessProgram
 from baton.appserver.resolver import ProgramKind, ProgramResolver
 from baton.appserver.response import Response
 from baton.appserver.running import Running
+from baton.appserver.sessions import SessionStore
 from baton.appserver.slots import Slots
-from baton.errors import InvalidFieldValue, ProgramNotFound, ProgramSourceError
+from baton.errors import InvalidFieldValue, ProgramNotFound, ProgramSourceError, SessionNotFound
 from baton.protocol import frames
 from baton.protocol.frames import ErrorCode
 
@@ -55,12 +57,14 @@ class Runtime:
         slots: the ``PROGRAMS=n`` limit and the counts.
         max_deadline: the server's ``--timeout``: no request runs longer.
         running: the programs running now (a stopped one stays until it really ends).
+        sessions: the server's sessions.
     """
 
     resolver: ProgramResolver
     slots: Slots
     max_deadline: float
     running: set[Running]
+    sessions: SessionStore
 
 
 async def converse(
@@ -88,9 +92,23 @@ async def converse(
     except ProgramSourceError as exc:
         await response.fail(ErrorCode.PROGRAM_FAILED, exc.detail)
         return
+    try:
+        session = runtime.sessions.begin(request.session_id, request.user)
+    except SessionNotFound as exc:
+        await response.fail(ErrorCode.SESSION_NOT_FOUND, exc.detail)
+        return
     acquiring = asyncio.ensure_future(runtime.slots.acquire())
-    if not await _within(acquiring, stop, deadline, seconds):
-        acquiring.cancel()
+    acquired = False
+    try:
+        acquired = await _within(acquiring, stop, deadline, seconds)
+    finally:
+        if not acquired:  # the program never starts: give back what it would have released
+            session.finish()
+            if acquiring.done() and not acquiring.cancelled():
+                runtime.slots.release()
+            else:
+                acquiring.cancel()
+    if not acquired:
         await response.fail(stop.code or ErrorCode.TIMEOUT, stop.message)
         return
     started = time.monotonic()
@@ -99,10 +117,14 @@ async def converse(
 
     def on_exit() -> None:
         runtime.slots.release()
+        session.finish()
         if running:
             runtime.running.discard(running[0])
 
-    running.append(program.start(response, loop, on_exit))
+    if isinstance(program, InProcessProgram):
+        running.append(program.start(response, loop, on_exit, session))
+    else:  # executables do not see sessions; their requests still keep theirs alive
+        running.append(program.start(response, loop, on_exit))
     runtime.running.add(running[0])
     if not await _within(running[0].done, stop, deadline, seconds):
         # ERROR first: it closes the response, so the program cannot send after it.
@@ -114,7 +136,7 @@ async def converse(
         await response.fail(ErrorCode.PROGRAM_FAILED, outcome.error)
         return
     timings = {"queued": started - received, "run": time.monotonic() - started}
-    await response.end(outcome.log, timings)
+    await response.end(outcome.log, timings, session.outcome())
 
 
 async def _within(awaited: Awaitable[object], stop: Stop, deadline: float, seconds: float) -> bool:

@@ -36,7 +36,7 @@ from baton.appserver.resolver import ResolvedProgram
 from baton.appserver.response import Response
 from baton.appserver.running import Outcome, Running
 from baton.appserver.signature import read_signature
-from baton.program import Params, ProgramStopped, RequestContext, bind
+from baton.program import Params, ProgramStopped, RequestContext, SessionControl, bind
 from baton.protocol import frames
 
 logger = logging.getLogger(__name__)
@@ -75,11 +75,18 @@ class InProcessProgram:
         return cls(program, arguments, params, dict(request.env))
 
     def start(
-        self, response: Response, loop: asyncio.AbstractEventLoop, on_exit: Callable[[], None]
+        self,
+        response: Response,
+        loop: asyncio.AbstractEventLoop,
+        on_exit: Callable[[], None],
+        session: SessionControl | None = None,
     ) -> Running:
-        """Run the program on a new daemon thread; ``on_exit`` runs on the loop when it ends."""
+        """Run the program on a new daemon thread; ``on_exit`` runs on the loop when it ends.
+
+        ``session`` is what ``baton.program.session`` reaches (None: no sessions).
+        """
         output = ProgramOutput(response, loop)
-        context = RequestContext(self.params, self.env, output)
+        context = RequestContext(self.params, self.env, output, session=session)
         done: asyncio.Future[Outcome] = loop.create_future()
 
         def finished(outcome: Outcome) -> None:

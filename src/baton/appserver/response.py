@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from baton.appserver.sessions import SessionOutcome
 from baton.errors import ConnectionLost
 from baton.program import HeadersAlreadySent
 from baton.protocol import frames
@@ -77,11 +78,22 @@ class Response:
             self.bytes_sent += len(piece)
         return True
 
-    async def end(self, log: list[str], timings: Mapping[str, float]) -> None:
-        """Finish with HEAD (if not sent yet) and END."""
+    async def end(
+        self, log: list[str], timings: Mapping[str, float], session: SessionOutcome | None = None
+    ) -> None:
+        """Finish with HEAD (if not sent yet) and END, which reports ``session``."""
         if await self.send_head():
             self.closed = True
-            await self._send(frames.End(self.status, tuple(log), dict(timings)))
+            session = session or SessionOutcome()
+            end = frames.End(
+                self.status,
+                tuple(log),
+                dict(timings),
+                session_id=session.session_id,
+                session_created=session.created,
+                session_deleted=session.deleted,
+            )
+            await self._send(end)
 
     async def fail(self, code: frames.ErrorCode | str, message: str) -> None:
         """Finish with ERROR, whatever was sent before; nothing is sent after it."""

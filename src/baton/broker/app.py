@@ -223,20 +223,25 @@ class Broker:
     def _authorize(self, principal: Principal, program: str, service: str, addr: str) -> bool:
         """Refuse unless ``run`` on the program or library; True if the service is administered."""
         with self._database.session() as session:
-            if not access.is_allowed(session, principal, ResourceKind.PROGRAM, program, Action.RUN):
-                audit.record(
-                    session,
-                    "broker.run",
-                    actor=principal.name,
-                    resource=f"program:{program}",
-                    outcome=AuditOutcome.DENIED,
-                    remote_addr=addr,
-                    detail={"service": service},
-                )
-                raise PermissionDenied("run", f"program {program!r}")
-            return access.is_allowed(
+            allowed = access.is_allowed(
+                session, principal, ResourceKind.PROGRAM, program, Action.RUN
+            )
+            administers = allowed and access.is_allowed(
                 session, principal, ResourceKind.SERVICE, service, Action.ADMINISTER
             )
+        if allowed:
+            return administers
+        with self._database.session() as session:  # its own transaction: the refusal stays
+            audit.record(
+                session,
+                "broker.run",
+                actor=principal.name,
+                resource=f"program:{program}",
+                outcome=AuditOutcome.DENIED,
+                remote_addr=addr,
+                detail={"service": service},
+            )
+        raise PermissionDenied("run", f"program {program!r}")
 
     async def _forward(
         self,

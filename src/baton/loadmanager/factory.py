@@ -129,10 +129,11 @@ class ZygoteFactory:
         """Start the zygote; returns once it listens."""
         recipe = self.recipe
         recipe.run_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
-        if len(str(recipe.run_dir.resolve())) > _MAX_SOCKET_DIR:
+        folder = recipe.run_dir.resolve() / f"{recipe.service}.d"
+        if len(str(folder)) > _MAX_SOCKET_DIR:
             self._folder, self._temporary = Path(tempfile.mkdtemp(prefix="baton-")), True
         else:
-            self._folder = recipe.run_dir.resolve() / f"{recipe.service}.d"
+            self._folder = folder
         self.control = self._folder / "zygote"
         argv = [sys.executable, "-m", "baton.appserver.zygote", "--control", str(self.control)]
         argv += ["--sockets", str(self._folder / "s"), *recipe.tail()]

@@ -492,7 +492,7 @@ class ServicePool:
                 and server.active == 0
                 and idle_timeout > 0
                 and now - server.last_used > idle_timeout
-                and self._live() > self.minimum
+                and self._serving() > self.minimum
                 and not await self._holds_sessions(server)
             ):
                 logger.info("%s: stopping idle server %s", self.config.service, server.server_id)
@@ -502,6 +502,16 @@ class ServicePool:
 
     def _live(self) -> int:
         return sum(1 for server in self.servers if server.state in LIVE)
+
+    def _serving(self) -> int:
+        """Live servers that are not on their way out (draining or being stopped)."""
+        return sum(
+            1
+            for server in self.servers
+            if server.state in LIVE
+            and server.state is not ServerState.DRAINING
+            and not server.stopping
+        )
 
     async def _holds_sessions(self, server: ServerHandle) -> bool:
         """Whether ``server`` holds live sessions (asked, since sessions expire there)."""
