@@ -253,6 +253,13 @@ class InvalidFieldValue(DispatchError):
         self.expected = expected
         self.problem = problem
 
+    @classmethod
+    def from_sentence(cls, sentence: str) -> InvalidFieldValue:
+        """The error a server's ``bad_input`` sentence (``"a: expected X, got Y"``) describes."""
+        field, _, rest = sentence.partition(": expected ")
+        expected, _, problem = rest.partition(", ")
+        return cls(field, expected or "another value", problem or sentence)
+
 
 class ProtocolError(BatonError):
     """A frame between the broker and a server broke the protocol (see docs/protocol.md)."""

@@ -7,6 +7,8 @@ lifespan); later parts mount theirs here (SOAP at ``/soap``, the web client at `
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
@@ -28,6 +30,7 @@ from baton.api.routes import (
     audit,
     credentials,
     definitions,
+    dispatcher,
     groups,
     hosts,
     libraries,
@@ -44,6 +47,7 @@ from baton.broker.app import BROKER_PATHS, Broker
 from baton.broker.auth import BrokerAuthenticator
 from baton.broker.recorder import RequestRecorder
 from baton.loadmanager.manager import LoadManager
+from baton.loadmanager.snapshot import STATUS_FILE, keep_writing
 from baton.registry.access import require_capability
 from baton.registry.bootstrap import session_secret
 from baton.registry.database import Database
@@ -65,6 +69,7 @@ ROUTERS = (
     hosts.router,
     credentials.router,
     audit.router,
+    dispatcher.router,
 )
 
 DESCRIPTION = """\
@@ -96,9 +101,13 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         recorder.start()
+        writer = asyncio.create_task(keep_writing(manager, settings.run_path / STATUS_FILE))
         try:
             yield
         finally:
+            writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await writer
             await manager.aclose()
             await recorder.aclose()
             if owns_database:

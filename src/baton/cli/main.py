@@ -23,6 +23,7 @@ from baton.cli import (
     config,
     credentials,
     db,
+    dispatch,
     groups,
     output,
     secrets,
@@ -88,6 +89,8 @@ def root(
 
 app.command("init")(bootstrap.init)
 app.command("serve")(serve.serve)
+app.command("run")(dispatch.run)
+app.command("services")(dispatch.services_command)
 app.command("grant")(access.grant)
 app.command("revoke")(access.revoke)
 app.add_typer(users.app, name="user")

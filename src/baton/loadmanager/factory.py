@@ -46,6 +46,7 @@ class ServerRecipe:
         definition: the definition's name, or None.
         start_timeout: seconds a server has to start.
         run_dir: the folder for sockets.
+        log: a file the servers' standard error is appended to (None: the control plane's).
     """
 
     service: str
@@ -58,6 +59,7 @@ class ServerRecipe:
     definition: str | None = None
     start_timeout: float = 60.0
     run_dir: Path = Path("run")
+    log: Path | None = None
 
     def environ(self) -> dict[str, str]:
         """The whole environment of a server."""
@@ -109,7 +111,7 @@ class ProcessFactory:
             cwd=recipe.cwd,
             start_timeout=recipe.start_timeout,
         )
-        return LocalSpawner(spec)
+        return LocalSpawner(spec, log=recipe.log)
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -145,7 +147,7 @@ class ZygoteFactory:
             start_timeout=recipe.start_timeout,
         )
         self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._zygote = LocalSpawner(spec)
+        self._zygote = LocalSpawner(spec, log=recipe.log)
         await self._zygote.start()
 
     def spawner(self, server_id: str) -> Spawner:

@@ -63,9 +63,13 @@ class LoadManager:
     Args:
         settings: the installation's settings.
         database: the registry.
+        server_log: a file for the servers' standard error (None: this process's).
     """
 
-    def __init__(self, settings: Settings, database: Database) -> None:
+    def __init__(
+        self, settings: Settings, database: Database, *, server_log: Path | None = None
+    ) -> None:
+        self._server_log = server_log
         self._settings = settings
         self._database = database
         self._pools: dict[str, tuple[ServiceSetup, ServicePool]] = {}
@@ -199,5 +203,6 @@ class LoadManager:
             definition=spec.server_definition,
             start_timeout=start_timeout,
             run_dir=self._settings.run_path,
+            log=self._server_log,
         )
         return ServiceSetup(spec, recipe)

@@ -147,8 +147,8 @@ class LocalSpawner(Spawner):
             _signal_group(self.pid, signal.SIGKILL)
             while alive(self.pid):
                 await asyncio.sleep(0.02)
-        self._status = -signal.SIGKILL
-        return self._status
+            self._status = -signal.SIGKILL
+        return self.poll()  # ended on SIGTERM: an exit status that is not ours to know
 
     def get_state(self) -> SpawnerState:
         return {"pid": self.pid, "address": self.address}

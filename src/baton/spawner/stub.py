@@ -59,10 +59,11 @@ class StubSpawner(Spawner):
         return self._status
 
     def get_state(self) -> SpawnerState:
-        return {"address": self.address, "status": self._status}
+        return {"pid": self.pid, "address": self.address, "status": self._status}
 
     def load_state(self, state: SpawnerState) -> None:
-        address, status = state.get("address"), state.get("status")
+        pid, address, status = state.get("pid"), state.get("address"), state.get("status")
+        self.pid = pid if isinstance(pid, int) else None
         self.address = address if isinstance(address, str) else self.address
         self._status = status if isinstance(status, int) else None
         self.started = True
