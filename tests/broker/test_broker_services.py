@@ -209,3 +209,26 @@ def test_every_request_is_recorded(shared: Dispatcher) -> None:
     wait_for(both, "the requests' records")
     record = next(r for r in shared.records() if r.program == "t.echo")
     assert record.service == "t" and record.server.startswith("t#") and record.bytes_sent > 0
+
+
+def test_a_revoked_grant_stops_working_within_the_refresh_delay(dispatcher: Dispatcher) -> None:
+    from baton.registry import access
+    from baton.registry.enums import AUTHENTICATED_GROUP, Action, PrincipalKind, ResourceKind
+
+    with dispatcher.plain() as client:
+        assert dispatcher.broker(client, _PROGRAM="t.pid", _SERVICE="t").status_code == 200
+        with dispatcher.installation.database.session() as session:
+            access.revoke(
+                session,
+                PrincipalKind.GROUP,
+                AUTHENTICATED_GROUP,
+                ResourceKind.LIBRARY,
+                "t",
+                Action.RUN,
+                revoked_by="test",
+            )
+
+        def refused() -> bool:
+            return dispatcher.broker(client, _PROGRAM="t.pid", _SERVICE="t").status_code == 403
+
+        wait_for(refused, "the revoked grant to be refused")

@@ -96,7 +96,10 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     manager = LoadManager(settings, db)
     recorder = RequestRecorder(db)
-    broker = Broker(settings, db, BrokerAuthenticator(sign_in, cookie, db), manager, recorder)
+    authenticator = BrokerAuthenticator(
+        sign_in, cookie, db, ttl=settings.dispatcher.refresh_seconds
+    )
+    broker = Broker(settings, db, authenticator, manager, recorder)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

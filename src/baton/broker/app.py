@@ -32,6 +32,7 @@ from baton.broker.cgi import cgi_environment
 from baton.broker.debug import DebugFlag, allowed_debug, parse_debug
 from baton.broker.exchange import Debugging, Exchange
 from baton.broker.form import ClientDisconnected, Form, read_form
+from baton.broker.grants import GrantCache
 from baton.broker.recorder import RequestRecorder
 from baton.errors import (
     AuthenticationFailed,
@@ -46,10 +47,10 @@ from baton.loadmanager.manager import LoadManager, ServiceSetup
 from baton.loadmanager.pool import Lease, ServicePool
 from baton.loadmanager.states import ServerState
 from baton.protocol import frames
-from baton.registry import access, audit, services
+from baton.registry import access, services
 from baton.registry.access import Principal
 from baton.registry.database import Database
-from baton.registry.enums import Action, AuditOutcome, Capability, ResourceKind
+from baton.registry.enums import Action, Capability, ResourceKind
 from baton.registry.requests import RequestOutcome
 from baton.settings import Settings
 
@@ -104,6 +105,7 @@ class Broker:
         self._auth = authenticator
         self.manager = manager
         self.recorder = recorder
+        self._grants = GrantCache(database, settings.dispatcher.refresh_seconds)
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -173,9 +175,12 @@ class Broker:
         library, name = canonical_name(call.program)
         if library not in setup.spec.libraries:
             raise ProgramNotFound(call.program, reason=f"service does not serve {library!r}")
-        administers = await anyio.to_thread.run_sync(
-            self._authorize, principal, name, call.service, call.remote_addr
-        )
+        if self._grants.fresh(principal, name, call.service):
+            administers = self._grants.may_run(principal, name, call.service, call.remote_addr)
+        else:
+            administers = await anyio.to_thread.run_sync(
+                self._grants.may_run, principal, name, call.service, call.remote_addr
+            )
         flags = allowed_debug(
             parse_debug(form.debug), setup.spec.debug_mask, administers=administers
         )
@@ -219,29 +224,6 @@ class Broker:
             trace=trace if flags & (DebugFlag.TRACE | DebugFlag.SERVICES) else (),
         )
         await self._forward(pool, lease, request, receive, send, call, debugging)
-
-    def _authorize(self, principal: Principal, program: str, service: str, addr: str) -> bool:
-        """Refuse unless ``run`` on the program or library; True if the service is administered."""
-        with self._database.session() as session:
-            allowed = access.is_allowed(
-                session, principal, ResourceKind.PROGRAM, program, Action.RUN
-            )
-            administers = allowed and access.is_allowed(
-                session, principal, ResourceKind.SERVICE, service, Action.ADMINISTER
-            )
-        if allowed:
-            return administers
-        with self._database.session() as session:  # its own transaction: the refusal stays
-            audit.record(
-                session,
-                "broker.run",
-                actor=principal.name,
-                resource=f"program:{program}",
-                outcome=AuditOutcome.DENIED,
-                remote_addr=addr,
-                detail={"service": service},
-            )
-        raise PermissionDenied("run", f"program {program!r}")
 
     async def _forward(
         self,

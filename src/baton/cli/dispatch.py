@@ -91,6 +91,11 @@ async def _run(
         lost = False
         try:
             connection = await lease.server.connection()
+        except BatonError as exc:
+            pool.release(lease, lost=True)
+            raise ServerLost(program, exc.detail) from exc
+        finished = False
+        try:
             request = frames.Request(
                 request_id=uuid.uuid4().hex,
                 program=program,
@@ -113,11 +118,12 @@ async def _run(
                     sys.stdout.buffer.write(frame.chunk)
                     sys.stdout.buffer.flush()
                 elif isinstance(frame, frames.End):
+                    finished = True
                     break
                 elif isinstance(frame, frames.Error):
                     raise _error(frame, program, setup.spec.settings.request_timeout)
-            await lease.server.give_back(connection, reusable=True)
         finally:
+            await lease.server.give_back(connection, reusable=finished)
             pool.release(lease, lost=lost)
     finally:
         await manager.aclose()

@@ -103,7 +103,16 @@ class LoadManager:
         async with self._lock:
             if self.closed:
                 raise UnknownService(name)
-            setup = await anyio.to_thread.run_sync(self._read, name)
+            try:
+                setup = await anyio.to_thread.run_sync(self._read, name)
+            except UnknownService:
+                # Deleted or disabled since its pool started: its servers go too.
+                self._checked.pop(name, None)
+                gone = self._pools.pop(name, None)
+                if gone is not None:
+                    logger.info("service %s is gone: stopping its pool", name)
+                    self._retire(gone[1])
+                raise
             self._checked[name] = time.monotonic()
             entry = self._pools.get(name)
             if entry is not None and entry[0] == setup and not entry[1].stopping:

@@ -297,12 +297,17 @@ class ServicePool:
             for server in self.servers
             if server.state is ServerState.IDLE
             and server.active < server.capacity
+            and not server.stopping  # lost or dead: IDLE only until its stop completes
             and (server.fresh if server.single_use else True)
         ]
 
     def _pick(self, target: ServerHandle | None) -> ServerHandle | None:
         if target is not None:
-            fits = target.state is ServerState.IDLE and target.active < target.capacity
+            fits = (
+                target.state is ServerState.IDLE
+                and target.active < target.capacity
+                and not target.stopping
+            )
             return target if fits else None
         return self._router.pick(self._candidates())
 
