@@ -232,3 +232,17 @@ def test_a_revoked_grant_stops_working_within_the_refresh_delay(dispatcher: Disp
             return dispatcher.broker(client, _PROGRAM="t.pid", _SERVICE="t").status_code == 403
 
         wait_for(refused, "the revoked grant to be refused")
+
+
+def test_every_debug_flag_for_an_administrator(shared: Dispatcher) -> None:
+    with shared.admin() as admin:
+        shown = shared.broker(
+            admin, _PROGRAM="t.logs", _SERVICE="t", _DEBUG="fields,hostport,trace,services", x="<y>"
+        )
+        dumped = shared.broker(admin, _PROGRAM="t.download", _SERVICE="t", _DEBUG="dump")
+    assert "&lt;y&gt;" in shown.text and "<y>" not in shown.text  # FIELDS, escaped
+    assert "127.0.0.1:" in shown.text  # HOSTPORT: the server's address
+    assert "waited" in shown.text  # TRACE and SERVICES: the broker's steps
+    assert dumped.headers["content-type"].startswith("text/plain")
+    assert dumped.text.startswith("Status: 200\n")
+    assert "Content-Disposition: attachment" in dumped.text and dumped.text.endswith("1,2\n")
