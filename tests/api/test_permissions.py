@@ -105,7 +105,8 @@ def test_lists_show_only_what_the_user_may_read(admin: httpx.Client, plain: http
     grant(admin, "library", "private", "administer")  # administer implies read
     assert names(plain, "/api/libraries") == ["private", "sample"]
     grant(admin, "server_definition", "*", "read")
-    assert names(plain, "/api/server-definitions") == ["appsrv"]
+    # "appserver" is the definition `baton init` creates
+    assert names(plain, "/api/server-definitions") == ["appserver", "appsrv"]
     assert names(plain, "/api/services") == ["open-svc"]
     assert plain.get("/api/libraries/private").status_code == 200
 
@@ -176,7 +177,8 @@ def test_a_group_grant_works_through_membership(admin: httpx.Client, plain: http
 
 def test_a_grant_to_everyone_signed_in(admin: httpx.Client, plain: httpx.Client) -> None:
     grant(admin, "service", "*", "read", to="AUTHENTICATED", group=True)
-    assert names(plain, "/api/services") == ["closed-svc", "open-svc"]
+    # "default" and "launch" are the services `baton init` creates
+    assert names(plain, "/api/services") == ["closed-svc", "default", "launch", "open-svc"]
     assert_forbidden(plain.delete("/api/services/open-svc"))
 
 
@@ -188,7 +190,7 @@ def test_the_operator_role(live: LiveServer, admin: httpx.Client, plain: httpx.C
 
     assert names(plain, "/api/hosts") == ["node1"]
     assert plain.get("/api/hosts/node1").status_code == 200
-    assert names(plain, "/api/server-definitions") == ["appsrv"]
+    assert names(plain, "/api/server-definitions") == ["appserver", "appsrv"]
     assert plain.get("/api/server-definitions/appsrv").status_code == 200
     assert plain.get("/metrics").status_code == 200
 

@@ -337,7 +337,8 @@ def test_server_definitions(live: LiveServer, admin: httpx.Client) -> None:
             json={"name": "kernel", "kind": "workspace", "command": ["k"]},
         )
     )
-    assert names(ok(admin.get("/api/server-definitions"))) == ["appsrv", "kernel"]
+    # "appserver" is the definition `baton init` creates
+    assert names(ok(admin.get("/api/server-definitions"))) == ["appserver", "appsrv", "kernel"]
     only = ok(admin.get("/api/server-definitions", params={"kind": "workspace"}))
     assert names(only) == ["kernel"]
 
@@ -391,7 +392,8 @@ def test_services(live: LiveServer, admin: httpx.Client) -> None:
     assert pool["settings"]["max_servers"] == 3
     assert pool["settings"]["queue_timeout"] == 30
     assert ok(admin.get("/api/services/pooled")) == pool
-    assert names(ok(admin.get("/api/services"))) == ["pooled", "sock"]
+    # "default" and "launch" are the services `baton init` creates
+    assert names(ok(admin.get("/api/services"))) == ["default", "launch", "pooled", "sock"]
 
     renamed = ok(
         admin.put("/api/services/sock", json={**SOCKET_SERVICE, "name": "sock2", "enabled": False})
