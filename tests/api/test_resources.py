@@ -365,8 +365,8 @@ def test_server_definitions(live: LiveServer, admin: httpx.Client) -> None:
 
     assert admin.delete("/api/server-definitions/kernel").status_code == 204
     assert admin.get("/api/server-definitions/kernel").status_code == 404
-    actions = [e.action for e in live.audit("definition.create")]
-    assert actions == ["definition.create", "definition.create"]
+    made = [e.resource for e in live.audit("definition.create", actor="admin")]
+    assert made == ["server_definition:kernel", "server_definition:appsrv"]
 
 
 def test_services(live: LiveServer, admin: httpx.Client) -> None:
