@@ -17,7 +17,9 @@ One :class:`ServicePool` per dispatcher service, living on the control plane's e
   down to ``min_servers``, never one that holds a live session; a server whose process died
   while idle is noticed and replaced.
 
-Servers are started and stopped through a :class:`ServerFactory`'s spawners only.
+Servers are started and stopped through a :class:`ServerFactory`'s spawners only. A server
+that fails to start fails the first waiting request at once (503); further starts back off
+(0.5 s, doubling, at most :data:`MAX_BACKOFF`) until one succeeds.
 """
 
 from __future__ import annotations
@@ -53,6 +55,8 @@ logger = logging.getLogger(__name__)
 HOUSEKEEPING_INTERVAL = 0.5
 #: Seconds a stopping server gets to finish before it is killed.
 STOP_GRACE = 5.0
+#: The longest pause between two attempts to start a server that keeps failing.
+MAX_BACKOFF = 30.0
 #: Seconds to wait for a server's STATUS before an idle stop.
 STATUS_TIMEOUT = 2.0
 
@@ -87,7 +91,7 @@ class PoolConfig:
     addresses: tuple[str, ...] = ()
 
 
-@dataclass(frozen=True)
+@dataclass
 class Lease:
     """A slot on a server, held by one request.
 
@@ -102,6 +106,7 @@ class Lease:
     acquired_at: float
     wait: float
     queued: bool
+    released: bool = False
 
 
 class _Waiter:
@@ -133,6 +138,9 @@ class ServicePool:
         self._tasks: set[asyncio.Task[None]] = set()
         self._housekeeper: asyncio.Task[None] | None = None
         self.stopping = False
+        #: Servers that failed to start in a row, and when the next start may be tried.
+        self._failures = 0
+        self._retry_at = 0.0
 
     # ---- life of the pool ---------------------------------------------------------------
 
@@ -261,6 +269,9 @@ class ServicePool:
             session_created: a session the request created on the server.
             session_ended: a session that ended (deleted, or unknown to the server).
         """
+        if lease.released:
+            raise RuntimeError(f"a lease on {lease.server.server_id} is released twice")
+        lease.released = True
         server = lease.server
         server.stats.record(time.monotonic() - lease.acquired_at, lease.wait, queued=lease.queued)
         server.free()
@@ -342,6 +353,8 @@ class ServicePool:
         """Start servers while requests wait and the pool may grow."""
         if self._factory is None or self.stopping or self.config.kind is ServiceKind.SOCKET:
             return
+        if time.monotonic() < self._retry_at:
+            return  # starts keep failing: back off rather than fork a storm
         waiting = sum(1 for w in self._waiters if w.target is None and not w.future.done())
         launch = self.config.kind is ServiceKind.LAUNCH
         per_server = 1 if launch else self.config.settings.programs_per_server
@@ -353,7 +366,7 @@ class ServicePool:
 
     def _top_up(self) -> None:
         """Start servers up to the minimum."""
-        if self._factory is None or self.stopping:
+        if self._factory is None or self.stopping or time.monotonic() < self._retry_at:
             return
         live = sum(1 for server in self.servers if server.state in LIVE)
         for _ in range(self.minimum - live):
@@ -377,7 +390,10 @@ class ServicePool:
         try:
             server.address = await spawner.start()
         except SpawnError as exc:
-            logger.error("%s: %s", self.config.service, exc.detail)
+            self._failures += 1
+            delay = min(MAX_BACKOFF, 0.25 * 2**self._failures)
+            self._retry_at = time.monotonic() + delay
+            logger.error("%s: %s (next start in %.1f s)", self.config.service, exc.detail, delay)
             server.set_state(ServerState.STOPPED)
             self._retire(server)
             self._fail_first_waiter(f"no server of {self.config.service!r} could start")
@@ -385,6 +401,7 @@ class ServicePool:
         if self.stopping:
             self._stop(server, grace=0.5)
             return
+        self._failures = 0
         server.set_state(ServerState.IDLE)
         logger.info("%s: server %s listens on %s", self.config.service, server, server.address)
         self._dispatch()

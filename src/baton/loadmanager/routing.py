@@ -34,15 +34,14 @@ class Router:
         if not candidates:
             return None
         if self.strategy is Balancing.ROUND_ROBIN:
+            chosen = candidates[self._turn % len(candidates)]
             self._turn += 1
-            return candidates[self._turn % len(candidates)]
+            return chosen
         if self.strategy is Balancing.RANDOM:
             return self._rng.choice(list(candidates))
         if self.strategy is Balancing.MRU:
             return max(candidates, key=lambda server: server.last_used)
-        return min(
-            candidates, key=lambda server: (server.active / server.capacity, server.last_used)
-        )
+        return min(candidates, key=_load)
 
 
 def _load(server: ServerHandle) -> tuple[float, float]:

@@ -1,0 +1,34 @@
+"""Fixtures for the spawner tests: a program library, and no descriptor or child left behind."""
+
+from __future__ import annotations
+
+import textwrap
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.spawner.children import assert_no_new_children, live_children
+
+HELLO = """
+    import os
+    def main() -> dict[str, int]:
+        return {"pid": os.getpid()}
+"""
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind(no_leaked_descriptors: None) -> Iterator[None]:
+    """Every test closes what it opened and stops every process it started."""
+    before = live_children()
+    yield
+    assert_no_new_children(before)
+
+
+@pytest.fixture
+def library(tmp_path: Path) -> Path:
+    """The ``t`` library: ``t.hello`` answers with its server's pid."""
+    folder = tmp_path / "library"
+    folder.mkdir()
+    (folder / "hello.py").write_text(textwrap.dedent(HELLO))
+    return folder
