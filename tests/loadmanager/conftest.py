@@ -4,14 +4,13 @@ nothing (descriptor, process) is left behind."""
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from baton.loadmanager.factory import ServerRecipe
 from tests.appserver.serverprocess import PATIENCE
-from tests.spawner.children import assert_no_new_children, live_children
+from tests.spawner.children import nothing_left_behind  # noqa: F401 (a fixture)
 
 PROGRAMS = {
     "pid": """
@@ -30,11 +29,9 @@ PROGRAMS = {
 
 
 @pytest.fixture(autouse=True)
-def _nothing_left_behind(no_leaked_descriptors: None) -> Iterator[None]:
-    """Every test closes what it opened and stops every server it started."""
-    before = live_children()
-    yield
-    assert_no_new_children(before)
+def _nothing_left_behind(request: pytest.FixtureRequest) -> None:
+    """Every test closes what it opened and stops every process it started."""
+    request.getfixturevalue(nothing_left_behind.__name__)
 
 
 @pytest.fixture

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 import time
+from collections.abc import Iterator
 from pathlib import Path
+
+import pytest
 
 from tests.appserver.serverprocess import PATIENCE
 
@@ -32,3 +35,11 @@ def assert_no_new_children(before: set[int], timeout: float = PATIENCE) -> None:
         if time.monotonic() > limit:
             raise AssertionError(f"child processes left running: {sorted(left)}")
         time.sleep(0.01)
+
+
+@pytest.fixture
+def nothing_left_behind(no_leaked_descriptors: None) -> Iterator[None]:
+    """The test closes what it opened and stops every process it started."""
+    before = live_children()
+    yield
+    assert_no_new_children(before)

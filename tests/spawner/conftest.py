@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from tests.spawner.children import assert_no_new_children, live_children
+from tests.spawner.children import nothing_left_behind  # noqa: F401 (a fixture)
 
 HELLO = """
     import os
@@ -18,11 +17,9 @@ HELLO = """
 
 
 @pytest.fixture(autouse=True)
-def _nothing_left_behind(no_leaked_descriptors: None) -> Iterator[None]:
+def _nothing_left_behind(request: pytest.FixtureRequest) -> None:
     """Every test closes what it opened and stops every process it started."""
-    before = live_children()
-    yield
-    assert_no_new_children(before)
+    request.getfixturevalue(nothing_left_behind.__name__)
 
 
 @pytest.fixture

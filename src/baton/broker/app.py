@@ -45,6 +45,7 @@ from baton.errors import (
 )
 from baton.loadmanager.manager import LoadManager, ServiceSetup
 from baton.loadmanager.pool import Lease, ServicePool
+from baton.loadmanager.snapshot import service_status
 from baton.loadmanager.states import ServerState
 from baton.protocol import frames
 from baton.registry import access, services
@@ -379,22 +380,10 @@ class Broker:
 
 def server_rows(service: str, pool: ServicePool) -> list[pages.ServerRow]:
     """LOADSTAT rows: one per server, and one for the servers already retired."""
+    status = service_status(service, pool)
     rows = [
-        pages.ServerRow(
-            service=service,
-            server_id=server.server_id,
-            address=server.address or "",
-            pid=server.pid,
-            state=str(server.state),
-            active=server.active,
-            capacity=server.capacity,
-            requests=server.stats.requests,
-            longest=server.stats.longest,
-            average=server.stats.average,
-            waited_percent=server.stats.waited_percent,
-            average_wait=server.stats.average_wait,
-        )
-        for server in pool.servers
+        pages.ServerRow(service=service, **server.model_dump(include=_ROW_FIELDS))
+        for server in status.servers
     ]
     retired = pool.retired
     if retired.requests:
@@ -415,6 +404,22 @@ def server_rows(service: str, pool: ServicePool) -> list[pages.ServerRow]:
             )
         )
     return rows
+
+
+#: The fields of a server's status that a LOADSTAT row shows.
+_ROW_FIELDS = {
+    "server_id",
+    "address",
+    "pid",
+    "state",
+    "active",
+    "capacity",
+    "requests",
+    "longest",
+    "average",
+    "waited_percent",
+    "average_wait",
+}
 
 
 async def _ping(pool: ServicePool) -> str:

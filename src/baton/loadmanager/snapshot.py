@@ -19,6 +19,7 @@ from pathlib import Path
 from pydantic import BaseModel, ValidationError
 
 from baton.loadmanager.manager import LoadManager
+from baton.loadmanager.pool import ServicePool
 
 logger = logging.getLogger(__name__)
 
@@ -67,42 +68,43 @@ class DispatcherStatus(BaseModel):
     services: list[ServiceStatus]
 
 
+def service_status(name: str, pool: ServicePool) -> ServiceStatus:
+    """The pool of service ``name`` as it is now."""
+    now = time.monotonic()
+    servers = [
+        ServerStatus(
+            server_id=server.server_id,
+            address=server.address or "",
+            pid=server.pid,
+            state=str(server.state),
+            active=server.active,
+            capacity=server.capacity,
+            served=server.served,
+            sessions=len(server.sessions),
+            uptime=now - server.started_at,
+            requests=server.stats.requests,
+            longest=server.stats.longest,
+            average=server.stats.average,
+            waited_percent=server.stats.waited_percent,
+            average_wait=server.stats.average_wait,
+        )
+        for server in pool.servers
+    ]
+    return ServiceStatus(
+        service=name,
+        kind=str(pool.config.kind),
+        queue=pool.queue_length,
+        stopping=pool.stopping,
+        min_servers=pool.minimum,
+        max_servers=pool.maximum,
+        servers=servers,
+    )
+
+
 def dispatcher_status(manager: LoadManager) -> DispatcherStatus:
     """The pools of ``manager`` as they are now."""
-    now = time.monotonic()
-    found = []
-    for name, pool in sorted(manager.pools().items()):
-        servers = [
-            ServerStatus(
-                server_id=server.server_id,
-                address=server.address or "",
-                pid=server.pid,
-                state=str(server.state),
-                active=server.active,
-                capacity=server.capacity,
-                served=server.served,
-                sessions=len(server.sessions),
-                uptime=now - server.started_at,
-                requests=server.stats.requests,
-                longest=server.stats.longest,
-                average=server.stats.average,
-                waited_percent=server.stats.waited_percent,
-                average_wait=server.stats.average_wait,
-            )
-            for server in pool.servers
-        ]
-        found.append(
-            ServiceStatus(
-                service=name,
-                kind=str(pool.config.kind),
-                queue=pool.queue_length,
-                stopping=pool.stopping,
-                min_servers=pool.minimum,
-                max_servers=pool.maximum,
-                servers=servers,
-            )
-        )
-    return DispatcherStatus(at=datetime.now(UTC), pid=os.getpid(), services=found)
+    services = [service_status(name, pool) for name, pool in sorted(manager.pools().items())]
+    return DispatcherStatus(at=datetime.now(UTC), pid=os.getpid(), services=services)
 
 
 def write_status(path: Path, status: DispatcherStatus) -> None:

@@ -95,29 +95,6 @@ class ServerDefinitionSpec(Spec):
         return self
 
 
-#: The CGI variables a service may pass to its programs (the session cookie never: it is a secret).
-EXPORTABLE = frozenset(
-    {
-        "REMOTE_USER",
-        "REMOTE_ADDR",
-        "REMOTE_PORT",
-        "REQUEST_METHOD",
-        "QUERY_STRING",
-        "CONTENT_TYPE",
-        "CONTENT_LENGTH",
-        "SCRIPT_NAME",
-        "SERVER_NAME",
-        "SERVER_PORT",
-        "SERVER_PROTOCOL",
-        "HTTPS",
-        "HTTP_USER_AGENT",
-        "HTTP_REFERER",
-        "HTTP_ACCEPT",
-        "HTTP_ACCEPT_LANGUAGE",
-        "HTTP_HOST",
-        "HTTP_X_FORWARDED_FOR",
-    }
-)
 #: What a service exports unless its settings say otherwise.
 DEFAULT_EXPORT = (
     "REMOTE_USER",
@@ -134,6 +111,14 @@ DEFAULT_EXPORT = (
     "HTTP_ACCEPT",
     "HTTP_ACCEPT_LANGUAGE",
 )
+#: The CGI variables a service may pass to its programs (the session cookie never: it is a secret).
+EXPORTABLE = frozenset(DEFAULT_EXPORT) | {
+    "REMOTE_PORT",
+    "CONTENT_TYPE",
+    "CONTENT_LENGTH",
+    "HTTP_HOST",
+    "HTTP_X_FORWARDED_FOR",
+}
 #: The routing strategies a dispatcher service may use.
 DISPATCHER_ROUTING = frozenset(
     {Balancing.LEAST_BUSY, Balancing.ROUND_ROBIN, Balancing.RANDOM, Balancing.MRU}

@@ -9,17 +9,13 @@ gone once it was reaped.
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import os
 import signal
 from pathlib import Path
 
-from baton.spawner.base import Spawner, SpawnerState
-from baton.spawner.local import alive
+from baton.spawner.process import AddressedSpawner, alive, terminate
 
 
-class ForkSpawner(Spawner):
+class ForkSpawner(AddressedSpawner):
     """A server forked by the zygote listening on ``control``.
 
     Args:
@@ -52,24 +48,6 @@ class ForkSpawner(Spawner):
     async def stop(self, grace: float = 10.0) -> int | None:
         if self.pid is None or self.poll() is not None:
             return self._status
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(self.pid, signal.SIGTERM)
-        loop = asyncio.get_running_loop()
-        limit = loop.time() + grace
-        while alive(self.pid) and loop.time() < limit:
-            await asyncio.sleep(0.01)
-        if alive(self.pid):
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(self.pid, signal.SIGKILL)
-            while alive(self.pid):
-                await asyncio.sleep(0.01)
+        if await terminate(self.pid, grace):
             self._status = -signal.SIGKILL
         return self.poll()
-
-    def get_state(self) -> SpawnerState:
-        return {"pid": self.pid, "address": self.address}
-
-    def load_state(self, state: SpawnerState) -> None:
-        pid, address = state.get("pid"), state.get("address")
-        self.pid = pid if isinstance(pid, int) else None
-        self.address = address if isinstance(address, str) else None

@@ -12,13 +12,13 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
 import shutil
 import signal
 from pathlib import Path
 
 from baton.errors import SpawnFailed, SpawnTimeout
-from baton.spawner.base import LaunchSpec, Spawner, SpawnerState
+from baton.spawner.base import LaunchSpec
+from baton.spawner.process import AddressedSpawner, alive, signal_group, terminate
 
 logger = logging.getLogger(__name__)
 
@@ -27,7 +27,7 @@ READY_PREFIX = "listening "
 _MAX_LINE = 4096
 
 
-class LocalSpawner(Spawner):
+class LocalSpawner(AddressedSpawner):
     """Starts ``spec`` as a child process.
 
     Args:
@@ -115,16 +115,16 @@ class LocalSpawner(Spawner):
             return await self._stop_adopted(grace)
         process = self._process
         if process.returncode is None:
-            _signal_group(process.pid, signal.SIGTERM)
+            signal_group(process.pid, signal.SIGTERM)
             if grace > 0:
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), grace)
             if process.returncode is None:
-                _signal_group(process.pid, signal.SIGKILL)
+                signal_group(process.pid, signal.SIGKILL)
                 await process.wait()
         else:
             # The server is gone; what it left in its group goes too.
-            _signal_group(process.pid, signal.SIGKILL)
+            signal_group(process.pid, signal.SIGKILL)
         if self._drain is not None:
             await self._drain
             self._drain = None
@@ -138,37 +138,6 @@ class LocalSpawner(Spawner):
     async def _stop_adopted(self, grace: float) -> int | None:
         if self.pid is None or self.poll() is not None:
             return self._status
-        _signal_group(self.pid, signal.SIGTERM)
-        loop = asyncio.get_running_loop()
-        limit = loop.time() + grace
-        while alive(self.pid) and loop.time() < limit:
-            await asyncio.sleep(0.02)
-        if alive(self.pid):
-            _signal_group(self.pid, signal.SIGKILL)
-            while alive(self.pid):
-                await asyncio.sleep(0.02)
+        if await terminate(self.pid, grace, signal_group):
             self._status = -signal.SIGKILL
         return self.poll()  # ended on SIGTERM: an exit status that is not ours to know
-
-    def get_state(self) -> SpawnerState:
-        return {"pid": self.pid, "address": self.address}
-
-    def load_state(self, state: SpawnerState) -> None:
-        pid, address = state.get("pid"), state.get("address")
-        self.pid = pid if isinstance(pid, int) else None
-        self.address = address if isinstance(address, str) else None
-
-
-def _signal_group(pid: int, signum: signal.Signals) -> None:
-    """Signal the process group ``pid`` leads (the server and what it started)."""
-    with contextlib.suppress(ProcessLookupError, PermissionError):
-        os.killpg(pid, signum)
-
-
-def alive(pid: int) -> bool:
-    """Whether ``pid`` runs (a zombie does not)."""
-    try:
-        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
-    except (OSError, IndexError):
-        return False
-    return state != "Z"

@@ -1,0 +1,71 @@
+"""Processes by pid: is one alive, signal it, end it politely then firmly."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+from collections.abc import Callable
+from pathlib import Path
+
+from baton.spawner.base import Spawner, SpawnerState
+
+#: Seconds between two looks at a process that is ending.
+POLL_INTERVAL = 0.01
+
+
+def alive(pid: int) -> bool:
+    """Whether ``pid`` runs (a zombie does not)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state != "Z"
+
+
+def signal_group(pid: int, signum: signal.Signals) -> None:
+    """Signal the process group ``pid`` leads (the server and what it started)."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(pid, signum)
+
+
+def signal_process(pid: int, signum: signal.Signals) -> None:
+    """Signal the process ``pid`` alone."""
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.kill(pid, signum)
+
+
+async def terminate(
+    pid: int, grace: float, send: Callable[[int, signal.Signals], None] = signal_process
+) -> bool:
+    """SIGTERM ``pid``, SIGKILL it after ``grace`` seconds; whether it had to be killed.
+
+    Returns once the process is gone (for a process that is not our child: once its parent
+    reaped it).
+    """
+    send(pid, signal.SIGTERM)
+    loop = asyncio.get_running_loop()
+    limit = loop.time() + grace
+    while alive(pid) and loop.time() < limit:
+        await asyncio.sleep(POLL_INTERVAL)
+    if not alive(pid):
+        return False
+    send(pid, signal.SIGKILL)
+    while alive(pid):
+        await asyncio.sleep(POLL_INTERVAL)
+    return True
+
+
+class AddressedSpawner(Spawner):
+    """A spawner whose state is its process's pid and address."""
+
+    address: str | None = None
+
+    def get_state(self) -> SpawnerState:
+        return {"pid": self.pid, "address": self.address}
+
+    def load_state(self, state: SpawnerState) -> None:
+        pid, address = state.get("pid"), state.get("address")
+        self.pid = pid if isinstance(pid, int) else None
+        self.address = address if isinstance(address, str) else None
