@@ -246,3 +246,15 @@ def test_every_debug_flag_for_an_administrator(shared: Dispatcher) -> None:
     assert dumped.headers["content-type"].startswith("text/plain")
     assert dumped.text.startswith("Status: 200\n")
     assert "Content-Disposition: attachment" in dumped.text and dumped.text.endswith("1,2\n")
+
+
+def test_metrics_count_broker_requests_and_show_the_pools(shared: Dispatcher) -> None:
+    with shared.plain() as client:
+        shared.broker(client, _PROGRAM="t.echo", _SERVICE="t")
+        shared.broker(client, _PROGRAM="t.echo", _SERVICE="no-such-service")
+    with shared.admin() as admin:
+        text = admin.get("/metrics").text
+    assert 'baton_broker_requests_total{service="t",status="200"}' in text
+    assert 'service="(none)",status="404"' in text and "no-such-service" not in text
+    assert 'baton_dispatcher_servers{service="t",state="IDLE"}' in text
+    assert 'baton_dispatcher_queue_length{service="t"} 0.0' in text

@@ -99,7 +99,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     authenticator = BrokerAuthenticator(
         sign_in, cookie, db, ttl=settings.dispatcher.refresh_seconds
     )
-    broker = Broker(settings, db, authenticator, manager, recorder)
+    broker = Broker(settings, db, authenticator, manager, recorder, metrics)
+    metrics.watch_pools(manager.pools)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

@@ -1,11 +1,17 @@
-"""Prometheus metrics of the HTTP edge, in a registry of the app's own."""
+"""Prometheus metrics of the HTTP edge and the dispatcher, in a registry of the app's own."""
 
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Mapping
 
 from prometheus_client import CollectorRegistry, Counter, Histogram
+from prometheus_client.core import GaugeMetricFamily, Metric
+from prometheus_client.registry import Collector
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from baton.loadmanager.pool import ServicePool
+from baton.loadmanager.states import ServerState
 
 
 class Metrics:
@@ -25,6 +31,49 @@ class Metrics:
             ["method", "route"],
             registry=self.registry,
         )
+        self.broker_requests = Counter(
+            "baton_broker_requests",
+            "Broker requests answered, by service and status (0: the client left first).",
+            ["service", "status"],
+            registry=self.registry,
+        )
+        self.broker_duration = Histogram(
+            "baton_broker_request_duration_seconds",
+            "Time from a broker request's arrival to its end, by service.",
+            ["service"],
+            registry=self.registry,
+        )
+
+    def watch_pools(self, pools: Callable[[], Mapping[str, ServicePool]]) -> None:
+        """Export the servers by state and the queue length of each live pool, at each scrape."""
+        self.registry.register(_PoolCollector(pools))
+
+
+class _PoolCollector(Collector):
+    """Reads the pools when scraped (so the figures are never stale)."""
+
+    def __init__(self, pools: Callable[[], Mapping[str, ServicePool]]) -> None:
+        self._pools = pools
+
+    def collect(self) -> Iterator[Metric]:
+        servers = GaugeMetricFamily(
+            "baton_dispatcher_servers",
+            "Servers of each service, by state.",
+            labels=["service", "state"],
+        )
+        busy = GaugeMetricFamily(
+            "baton_dispatcher_busy_slots", "Slots in use, by service.", labels=["service"]
+        )
+        queue = GaugeMetricFamily(
+            "baton_dispatcher_queue_length", "Requests waiting, by service.", labels=["service"]
+        )
+        for name, pool in sorted(self._pools().items()):
+            for state in ServerState:
+                count = sum(1 for server in pool.servers if server.state is state)
+                servers.add_metric([name, state.value], count)
+            busy.add_metric([name], sum(server.active for server in pool.servers))
+            queue.add_metric([name], pool.queue_length)
+        yield from (servers, busy, queue)
 
 
 class MetricsMiddleware:

@@ -25,6 +25,7 @@ from starlette.types import Receive, Scope, Send
 
 from baton.api.authentication import remote_address
 from baton.api.errors import AUTHENTICATE, status_of
+from baton.api.metrics import Metrics
 from baton.appserver.resolver import canonical_name
 from baton.broker import pages
 from baton.broker.auth import BrokerAuthenticator
@@ -91,6 +92,7 @@ class Broker:
         authenticator: turns credentials into principals.
         manager: the load manager.
         recorder: records every request.
+        metrics: counts and times requests by service.
     """
 
     def __init__(
@@ -100,6 +102,7 @@ class Broker:
         authenticator: BrokerAuthenticator,
         manager: LoadManager,
         recorder: RequestRecorder,
+        metrics: Metrics | None = None,
     ) -> None:
         self._settings = settings
         self._database = database
@@ -107,6 +110,7 @@ class Broker:
         self.manager = manager
         self.recorder = recorder
         self._grants = GrantCache(database, settings.dispatcher.refresh_seconds)
+        self._metrics = metrics
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
@@ -136,6 +140,11 @@ class Broker:
             else:
                 logger.warning("%s after the response started: %s", call.program, error.detail)
         finally:
+            if self._metrics is not None:
+                # Only services that exist become labels: the request names the others.
+                label = call.service if call.service in self.manager.pools() else "(none)"
+                self._metrics.broker_requests.labels(label, str(call.status)).inc()
+                self._metrics.broker_duration.labels(label).observe(time.monotonic() - call.began)
             if call.program or call.service:
                 self.recorder.record(
                     RequestOutcome(
