@@ -191,7 +191,8 @@ def setting_rows() -> list[tuple[str, str, object]]:
                 walk(annotation, f"{prefix}{name}.")
                 continue
             key = f"{prefix}{name}"
-            rows.append((key, "BATON_" + key.replace(".", "__").upper(), field.default))
+            default = field.get_default(call_default_factory=True)
+            rows.append((key, "BATON_" + key.replace(".", "__").upper(), default))
 
     walk(Settings, "")
     return rows
