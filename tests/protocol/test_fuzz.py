@@ -14,7 +14,8 @@ from hypothesis import strategies as st
 
 from baton.errors import ProtocolError
 from baton.protocol import frames
-from baton.protocol.codec import PREFIX, decode, decode_body, encode
+from baton.protocol.codec import PREFIX, decode, decode_body, encode, strict_decode_body
+from baton.protocol.fastpath import fast_decode
 from baton.protocol.frames import FrameKind
 from baton.protocol.schema import FIELDS
 from tests.protocol.strategies import any_frame, msgpack_values
@@ -23,7 +24,19 @@ FUZZ = settings(max_examples=200, deadline=None, suppress_health_check=[HealthCh
 
 
 def decodes_or_refuses(data: bytes, *, body: bool = False) -> None:
-    """``data`` decodes to a frame that survives a round trip, or raises a ProtocolError."""
+    """``data`` decodes to a frame that survives a round trip, or raises a ProtocolError.
+
+    For a body, the fast path must never accept what the strict reader refuses, nor read it
+    differently.
+    """
+    if body:
+        fast = fast_decode(data)
+        try:
+            strict: frames.Frame | None = strict_decode_body(data)
+        except ProtocolError:
+            strict = None
+        if fast is not None:
+            assert fast == strict
     try:
         frame = decode_body(data) if body else decode(data)
     except ProtocolError:
@@ -102,3 +115,10 @@ def test_valid_frames_with_one_field_replaced_by_garbage(
 @given(st.recursive(msgpack_values, lambda children: st.lists(children, max_size=3)))
 def test_any_msgpack_value(value: object) -> None:
     decodes_or_refuses(cast(bytes, msgpack.packb(value, use_bin_type=True)), body=True)
+
+
+@FUZZ
+@given(any_frame)
+def test_the_fast_path_takes_every_valid_frame(frame: frames.Frame) -> None:
+    body = encode(frame)[4:]
+    assert fast_decode(body) == frame == strict_decode_body(body)

@@ -14,8 +14,9 @@ import asyncio
 import logging
 import time
 from collections.abc import Awaitable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
+from baton.appserver.compiled import CompiledPrograms
 from baton.appserver.executable import ExecutableProgram
 from baton.appserver.inprocess import InProcessProgram
 from baton.appserver.resolver import ProgramKind, ProgramResolver
@@ -58,6 +59,7 @@ class Runtime:
         max_deadline: the server's ``--timeout``: no request runs longer.
         running: the programs running now (a stopped one stays until it really ends).
         sessions: the server's sessions.
+        programs: the Python programs already read and compiled.
     """
 
     resolver: ProgramResolver
@@ -65,6 +67,7 @@ class Runtime:
     max_deadline: float
     running: set[Running]
     sessions: SessionStore
+    programs: CompiledPrograms = field(default_factory=CompiledPrograms)
 
 
 async def converse(
@@ -83,7 +86,7 @@ async def converse(
     program: InProcessProgram | ExecutableProgram
     try:
         if found.kind is ProgramKind.PYTHON:
-            program = InProcessProgram.prepare(found, request)
+            program = InProcessProgram.prepare(found, request, runtime.programs)
         else:
             program = ExecutableProgram.prepare(found, request)
     except InvalidFieldValue as exc:

@@ -29,13 +29,14 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
+from types import CodeType
 
 from baton.appserver.coercion import coerce
+from baton.appserver.compiled import CompiledPrograms
 from baton.appserver.output import ProgramOutput
 from baton.appserver.resolver import ResolvedProgram
 from baton.appserver.response import Response
 from baton.appserver.running import Outcome, Running
-from baton.appserver.signature import read_signature
 from baton.program import Params, ProgramStopped, RequestContext, SessionControl, bind
 from baton.protocol import frames
 
@@ -60,19 +61,28 @@ class InProcessProgram:
     arguments: dict[str, object] | None
     params: Params
     env: Mapping[str, str]
+    code: CodeType
 
     @classmethod
-    def prepare(cls, program: ResolvedProgram, request: frames.Request) -> InProcessProgram:
+    def prepare(
+        cls, program: ResolvedProgram, request: frames.Request, programs: CompiledPrograms
+    ) -> InProcessProgram:
         """Read the program's signature (statically) and coerce the request's fields to it.
+
+        Args:
+            program: the resolved file.
+            request: the request.
+            programs: the server's programs already read and compiled.
 
         Raises:
             ProgramSourceError: the file cannot be read or parsed.
             InvalidFieldValue: a field does not fit ``main()``.
         """
-        signature = read_signature(program.path, name=program.qualified_name)
+        compiled = programs.get(program.path, name=program.qualified_name)
+        signature = compiled.signature
         arguments = coerce(signature, request.fields) if signature.has_main else None
         params = Params(request.fields, request.files)
-        return cls(program, arguments, params, dict(request.env))
+        return cls(program, arguments, params, dict(request.env), compiled.code)
 
     def start(
         self,
@@ -130,13 +140,12 @@ class InProcessProgram:
 
     def _execute(self, output: ProgramOutput) -> None:
         path = self.program.path
-        code = compile(path.read_bytes(), str(path), "exec", dont_inherit=True)
         namespace: dict[str, object] = {
             "__name__": PROGRAM_MODULE_NAME,
             "__file__": str(path),
             "__builtins__": builtins,
         }
-        exec(code, namespace)
+        exec(self.code, namespace)
         if self.arguments is None:
             return
         main = namespace.get("main")

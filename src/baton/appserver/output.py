@@ -68,7 +68,8 @@ class ProgramOutput:
     def finish(self) -> None:
         """Send what is buffered, and the head even when the program wrote nothing."""
         self.flush()
-        self._call(self._response.send_head)
+        if not self._response.head_sent:  # set on the loop before it sends; never unset
+            self._call(self._response.send_head)
 
     def _call(self, send: Callable[[], Awaitable[bool]]) -> None:
         async def run() -> bool:

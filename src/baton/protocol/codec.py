@@ -7,8 +7,10 @@ exception. A body is read twice: first its envelope, the part no version changes
 text keys, among them an integer ``version`` and a text ``kind``), then, the version being known
 good, the whole map as the fields of its kind.
 
-Frame constructors make the checks that decoding makes beyond types, so a frame built with its
-declared types (mypy checks them) encodes to bytes the other side accepts.
+Well-formed frames take a fast path (:mod:`baton.protocol.fastpath`: msgpack's C unpacker,
+then exact type checks); any body it doubts is decoded again by the strict reader, which gives
+the precise error. Frame constructors make the checks that decoding makes beyond types, so a
+frame built with its declared types (mypy checks them) encodes to bytes the other side accepts.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from collections.abc import Callable, Mapping
 import msgpack
 
 from baton.errors import FrameTooLarge, MalformedFrame, UnsupportedVersion
+from baton.protocol.fastpath import fast_decode
 from baton.protocol.frames import (
     FRAME_TYPES,
     PROTOCOL_VERSION,
@@ -131,6 +134,16 @@ def decode_body(body: bytes, *, max_size: int = DEFAULT_MAX_FRAME_SIZE) -> Frame
     """
     if len(body) > max_size:
         raise FrameTooLarge(len(body), max_size)
+    if not body:
+        raise MalformedFrame("the frame is empty (length 0)")
+    frame = fast_decode(body)
+    if frame is not None:
+        return frame
+    return strict_decode_body(body, max_size=max_size)
+
+
+def strict_decode_body(body: bytes, *, max_size: int = DEFAULT_MAX_FRAME_SIZE) -> Frame:
+    """:func:`decode_body` without the fast path: the reader decodes every byte itself."""
     if not body:
         raise MalformedFrame("the frame is empty (length 0)")
     kind = _envelope(BodyReader(body, max_size))
