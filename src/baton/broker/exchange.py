@@ -129,6 +129,7 @@ class Exchange:
         self._error_page = error_page
         self._debugging = debugging
         self._client_gone = asyncio.Event()
+        self._timeout: asyncio.Timeout | None = None
         self._html = False
         self.result = Result()
 
@@ -145,81 +146,54 @@ class Exchange:
 
     async def _run(self) -> None:
         request = self._request
-        limit = time.monotonic() + request.deadline + DEADLINE_MARGIN
+        loop = asyncio.get_running_loop()
+        limit = loop.time() + request.deadline + DEADLINE_MARGIN
         try:
             await self._connection.send(request)
         except ProtocolError as exc:
             await self._lose(f"the request could not be sent: {exc.detail}")
             return
         head_sent = False
-        while True:
-            frame = await self._next(limit)
-            if frame is None:
-                return
-            match frame:
-                case frames.Head() if not head_sent:
-                    if not await self._start(frame):
-                        return
-                    head_sent = True
-                case frames.Data() if head_sent:
-                    await self._body(frame.chunk, more=True)
-                case frames.End() if head_sent:
-                    self._end(frame)
-                    await self._body(self._trailer(frame), more=False)
-                    return
-                case frames.Error():
-                    await self._failed(frame, head_sent)
-                    return
-                case _:
-                    await self._lose(f"a {frame.kind.value} frame came out of turn")
-                    return
+        try:
+            async with asyncio.timeout_at(limit) as self._timeout:
+                while True:
+                    frame = await self._connection.receive()
+                    match frame:
+                        case frames.Head() if not head_sent:
+                            if not await self._start(frame):
+                                return
+                            head_sent = True
+                        case frames.Data() if head_sent:
+                            await self._body(frame.chunk, more=True)
+                        case frames.End() if head_sent:
+                            self._end(frame)
+                            await self._body(self._trailer(frame), more=False)
+                            return
+                        case frames.Error():
+                            await self._failed(frame, head_sent)
+                            return
+                        case _:
+                            await self._lose(f"a {frame.kind.value} frame came out of turn")
+                            return
+        except TimeoutError:
+            problem = "the server did not answer within the request's deadline"
+            if self._client_gone.is_set():
+                problem = "the server did not end the cancelled request in time"
+            await self._lose(problem)
+        except ProtocolError as exc:
+            await self._lose(exc.detail)
 
-    async def _next(self, limit: float) -> frames.Frame | None:
-        """The server's next frame; None when the conversation is over here (lost, gone)."""
-        receiving = asyncio.ensure_future(self._connection.receive())
-        cancelled = False
-        while True:
-            waits: set[asyncio.Future[object]] = {receiving}  # type: ignore[arg-type]
-            if not cancelled:
-                waits.add(asyncio.ensure_future(self._client_gone.wait()))
-            timeout = max(0.0, limit - time.monotonic())
-            done, pending = await asyncio.wait(
-                waits, timeout=timeout, return_when=asyncio.FIRST_COMPLETED
-            )
-            for other in pending - {receiving}:
-                other.cancel()
-            if receiving in done:
-                try:
-                    frame = receiving.result()
-                except ProtocolError as exc:
-                    await self._lose(exc.detail)
-                    return None
-                if cancelled and not isinstance(frame, frames.End | frames.Error):
-                    receiving = asyncio.ensure_future(self._connection.receive())
-                    continue  # the rest of a cancelled answer: read and dropped
-                if cancelled:
-                    self.result.reusable = isinstance(frame, frames.End) or (
-                        isinstance(frame, frames.Error) and frame.code in REUSABLE_CODES
-                    )
-                    if isinstance(frame, frames.End):
-                        self._end(frame)
-                    self.result.error = self.result.error or "client_disconnected"
-                    return None
-                return frame
-            if not done:  # silent past the deadline
-                receiving.cancel()
-                await self._lose("the server did not answer within the request's deadline")
-                return None
-            if not cancelled:  # the client went away: stop the program, read to the end
-                cancelled = True
-                self.result.error = "client_disconnected"
-                limit = min(limit, time.monotonic() + CANCEL_PATIENCE)
-                try:
-                    await self._connection.send(frames.Cancel(self._request.request_id))
-                except ProtocolError:
-                    receiving.cancel()
-                    self.result.reusable = False
-                    return None
+    async def _cancel(self) -> None:
+        """The client went away: stop the program, and give it a short while to end."""
+        self.result.error = "client_disconnected"
+        timeout = self._timeout
+        if timeout is not None:
+            loop = asyncio.get_running_loop()
+            when = timeout.when()
+            patience = loop.time() + CANCEL_PATIENCE
+            timeout.reschedule(patience if when is None else min(when, patience))
+        with contextlib.suppress(ProtocolError):  # the reading side will see it go
+            await self._connection.send(frames.Cancel(self._request.request_id))
 
     async def _start(self, head: frames.Head) -> bool:
         try:
@@ -283,7 +257,8 @@ class Exchange:
     async def _failed(self, error: frames.Error, head_sent: bool) -> None:
         result = self.result
         status, code = ERROR_ANSWERS.get(error.code, (502, "server_lost"))
-        result.error = code
+        if not self._client_gone.is_set():
+            result.error = code
         result.reusable = error.code in REUSABLE_CODES
         result.timed_out = error.code == ErrorCode.TIMEOUT
         if error.code == ErrorCode.SESSION_NOT_FOUND:
@@ -313,6 +288,7 @@ class Exchange:
             message = await self._receive()
             if message["type"] == "http.disconnect":
                 self._client_gone.set()
+                await self._cancel()
                 return
 
 
