@@ -68,15 +68,26 @@ class Response:
         return True
 
     async def send_data(self, chunk: bytes) -> bool:
-        """Send ``chunk`` (after HEAD), cut into DATA frames; False once the request is over."""
-        if not await self.send_head():
+        """Send ``chunk`` (after HEAD), cut into DATA frames; False once the request is over.
+
+        The first piece goes out in one write with HEAD when HEAD is not sent yet.
+        """
+        if self.closed:
             return False
         for start in range(0, len(chunk), MAX_CHUNK):
             piece = chunk[start : start + MAX_CHUNK]
-            if self.closed or not await self._send(frames.Data(piece)):
+            if self.closed:
+                return False
+            if self.head_sent:
+                sent = await self._send(frames.Data(piece))
+            else:
+                self.head_sent = True
+                head = frames.Head(self.status, tuple(self.headers))
+                sent = await self._send(head, frames.Data(piece))
+            if not sent:
                 return False
             self.bytes_sent += len(piece)
-        return True
+        return await self.send_head()  # an empty chunk still sends HEAD
 
     async def end(
         self, log: list[str], timings: Mapping[str, float], session: SessionOutcome | None = None
@@ -106,9 +117,9 @@ class Response:
         """Refuse every further send without sending anything (the peer is gone)."""
         self.closed = True
 
-    async def _send(self, frame: frames.Frame) -> bool:
+    async def _send(self, frame: frames.Frame, *more: frames.Frame) -> bool:
         try:
-            await self._writer.send(frame)
+            await self._writer.send(frame, *more)
         except ConnectionLost:
             self.closed = True
             return False

@@ -56,7 +56,26 @@ _EXT_VALUE = re.compile(r"(?i:utf-8)'[A-Za-z0-9\-]*'(?:%[0-9A-Fa-f]{2}|[A-Za-z0-
 _SHOWN = 60
 
 
+#: Header blocks already found good (a program tends to send the same block every time).
+_GOOD: dict[tuple[int, tuple[tuple[str, str], ...]], tuple[tuple[bytes, bytes], ...]] = {}
+_MAX_GOOD = 1024
+
+
 def check_headers(
+    program: str, status: int, headers: Sequence[tuple[str, str]]
+) -> list[tuple[bytes, bytes]]:
+    """:func:`check_block`, remembering the blocks that passed (the answer is a fresh list)."""
+    key = (status, tuple(headers))
+    good = _GOOD.get(key)
+    if good is None:
+        good = tuple(check_block(program, status, headers))
+        if len(_GOOD) >= _MAX_GOOD:
+            _GOOD.clear()
+        _GOOD[key] = good
+    return list(good)
+
+
+def check_block(
     program: str, status: int, headers: Sequence[tuple[str, str]]
 ) -> list[tuple[bytes, bytes]]:
     """Check a program's status and headers; return the headers to send, as ASGI wants them.

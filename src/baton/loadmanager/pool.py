@@ -233,6 +233,11 @@ class ServicePool:
             self._pick(target) is None or self._waiters
         ):
             raise QueueFull(self.config.service, self.queue_length, retry_after=self._retry_after())
+        if not self._waiters:  # nobody is ahead: a free slot is taken at once
+            free = self._pick(target)
+            if free is not None:
+                free.reserve()
+                return Lease(free, began, 0.0, False)
         waiter = _Waiter(target, asyncio.get_running_loop().create_future())
         self._waiters.append(waiter)
         self._dispatch()

@@ -93,15 +93,18 @@ class FrameWriter:
         self._max_size = check_max_size(max_size)
         self._closed = False
 
-    async def send(self, frame: Frame) -> None:
-        """Write ``frame``, and return once the transport's buffer is below its high-water mark.
+    async def send(self, frame: Frame, *more: Frame) -> None:
+        """Write ``frame`` (and ``more`` frames, in one write), and return once the transport's
+        buffer is below its high-water mark.
 
         Raises:
-            FrameTooLarge: the frame's body is over ``max_size``; nothing was written.
-            MalformedFrame: the frame cannot be encoded; nothing was written.
+            FrameTooLarge: a frame's body is over ``max_size``; nothing was written.
+            MalformedFrame: a frame cannot be encoded; nothing was written.
             ConnectionLost: the connection is closed or failed.
         """
         data = encode(frame, max_size=self._max_size)
+        if more:
+            data = b"".join([data, *(encode(extra, max_size=self._max_size) for extra in more)])
         if self._closed or self._writer.is_closing():
             raise ConnectionLost("the connection is closed")
         self._writer.write(data)
