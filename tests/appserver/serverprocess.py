@@ -37,6 +37,20 @@ def pid_gone(pid: int) -> bool:
     return state == "Z"
 
 
+def stop_child(process: subprocess.Popen[bytes]) -> int:
+    """SIGTERM ``process``, SIGKILL it if it lingers; close its output; its exit status."""
+    if process.poll() is None:
+        process.send_signal(signal.SIGTERM)
+        try:
+            process.wait(PATIENCE)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+    assert process.stdout is not None
+    process.stdout.close()
+    return process.returncode
+
+
 @dataclass
 class ServerProcess:
     """A running ``python -m baton.appserver``.
@@ -71,17 +85,9 @@ class ServerProcess:
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL if it lingers; its exit status once reaped."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(PATIENCE)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
+        status = stop_child(self.process)
         assert pid_gone(self.process.pid)
-        return self.process.returncode
+        return status
 
     async def connect(self) -> Client:
         """A new connection to the server."""
@@ -128,16 +134,7 @@ class ZygoteProcess:
 
     def stop(self) -> int:
         """SIGTERM, then SIGKILL if it lingers; its exit status once reaped."""
-        if self.process.poll() is None:
-            self.process.send_signal(signal.SIGTERM)
-            try:
-                self.process.wait(PATIENCE)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
-        assert self.process.stdout is not None
-        self.process.stdout.close()
-        return self.process.returncode
+        return stop_child(self.process)
 
     async def connect(self, address: str) -> Client:
         """A new connection to the forked server at ``unix:PATH``."""

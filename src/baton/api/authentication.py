@@ -48,6 +48,24 @@ def basic_credentials(value: str) -> tuple[str, str]:
     return name, password
 
 
+async def from_authorization(sign_in: SignIn, authorization: str, attempt: Attempt) -> Principal:
+    """The principal of an ``Authorization`` header: Basic (user name and password) or Bearer
+    (an API token); the checks run on a worker thread.
+
+    Raises:
+        AuthenticationFailed: wrong or malformed credentials, or another scheme.
+    """
+    scheme, _, value = authorization.partition(" ")
+    scheme = scheme.lower()
+    if scheme == "basic":
+        name, password = basic_credentials(value.strip())
+        return await anyio.to_thread.run_sync(sign_in.password, name, password, attempt)
+    if scheme == "bearer":
+        bearer = Attempt(remote_addr=attempt.remote_addr, method="bearer")
+        return await anyio.to_thread.run_sync(sign_in.token, value.strip(), bearer)
+    raise AuthenticationFailed(f"unsupported authorization scheme {scheme!r}")
+
+
 class AuthenticationMiddleware:
     """Puts the request's principal in the scope, or answers 401/403."""
 
@@ -93,17 +111,7 @@ class AuthenticationMiddleware:
         attempt = Attempt(remote_addr=remote_address(scope))
         authorization = headers.get("authorization")
         if authorization:
-            scheme, _, value = authorization.partition(" ")
-            scheme = scheme.lower()
-            if scheme == "basic":
-                name, password = basic_credentials(value.strip())
-                return await anyio.to_thread.run_sync(
-                    self.sign_in.password, name, password, attempt
-                )
-            if scheme == "bearer":
-                bearer = Attempt(remote_addr=attempt.remote_addr, method="bearer")
-                return await anyio.to_thread.run_sync(self.sign_in.token, value.strip(), bearer)
-            raise AuthenticationFailed(f"unsupported authorization scheme {scheme!r}")
+            return await from_authorization(self.sign_in, authorization, attempt)
         cookie_value = cookie_parser(headers.get("cookie", "")).get(self.cookie.name)
         if cookie_value:
             return await self._from_cookie(scope, headers, cookie_value, attempt)

@@ -12,8 +12,6 @@ prefers it) with the status of the one table in ``baton.api.errors``.
 from __future__ import annotations
 
 import dataclasses
-import html
-import json
 import logging
 import time
 import uuid
@@ -218,7 +216,7 @@ class Broker:
             if fallback is None:
                 raise
             call.program = fallback
-            request = _replace(request, program=fallback, session_id=None)
+            request = dataclasses.replace(request, program=fallback, session_id=None)
             lease = await pool.acquire(None)
         call.waited = lease.wait
         call.server = lease.server.server_id
@@ -258,7 +256,7 @@ class Broker:
         async def error_page(status: int, code: str, detail: str) -> None:
             await self._page(send, call, status, code, detail)
 
-        exchange = Exchange(connection, request, receive, send, error_page, debugging)
+        exchange = Exchange(connection, request, receive, send, error_page, debugging, call.service)
         result = await exchange.run()
         await server.give_back(connection, reusable=result.reusable)
         pool.release(
@@ -286,7 +284,9 @@ class Broker:
         call.program = program
         if program == "PING":
             body = await _ping(pool)
-            await self._send(send, call, 200, *_answer(body, call.as_json))
+            await self._send(
+                send, call, 200, *pages.message_page(program, body, as_json=call.as_json)
+            )
             return
         administers = await anyio.to_thread.run_sync(
             self._may, principal, call.service, Action.ADMINISTER
@@ -296,7 +296,9 @@ class Broker:
                 raise PermissionDenied("administer", f"service {call.service!r}")
             await self.manager.stop(call.service, setup.spec.settings.request_timeout)
             body = f"service {call.service} stopped: its servers finished their requests"
-            await self._send(send, call, 200, *_answer(body, call.as_json))
+            await self._send(
+                send, call, 200, *pages.message_page(program, body, as_json=call.as_json)
+            )
             return
         if not (administers or principal.can(Capability.OPERATE)):
             raise PermissionDenied("operate", f"service {call.service!r}")
@@ -445,18 +447,3 @@ async def _ping(pool: ServicePool) -> str:
         if alive:
             return f"PONG from {server.server_id} of service {pool.config.service}"
     return f"service {pool.config.service} is up; no server is running now"
-
-
-def _answer(text: str, as_json: bool) -> tuple[bytes, str]:
-    if as_json:
-        return json.dumps({"message": text}).encode(), "application/json"
-    shown = html.escape(text, quote=True)
-    document = (
-        '<!DOCTYPE html>\n<html lang="en"><head><meta charset="utf-8">'
-        f"<title>Baton broker</title></head><body><p>{shown}</p></body></html>\n"
-    )
-    return document.encode(), "text/html; charset=utf-8"
-
-
-def _replace(request: frames.Request, *, program: str, session_id: None) -> frames.Request:
-    return dataclasses.replace(request, program=program, session_id=session_id)

@@ -17,7 +17,7 @@ from starlette.datastructures import Headers
 from starlette.requests import cookie_parser
 from starlette.types import Scope
 
-from baton.api.authentication import SAFE_METHODS, basic_credentials, remote_address
+from baton.api.authentication import SAFE_METHODS, from_authorization, remote_address
 from baton.api.cookies import SessionCookie
 from baton.errors import AuthenticationFailed, CsrfFailed
 from baton.registry import access
@@ -62,16 +62,7 @@ class BrokerAuthenticator:
         attempt = Attempt(remote_addr=remote_address(scope))
         authorization = headers.get("authorization")
         if authorization:
-            scheme, _, value = authorization.partition(" ")
-            if scheme.lower() == "basic":
-                name, password = basic_credentials(value.strip())
-                return await anyio.to_thread.run_sync(
-                    self._sign_in.password, name, password, attempt
-                )
-            if scheme.lower() == "bearer":
-                bearer = Attempt(remote_addr=attempt.remote_addr, method="bearer")
-                return await anyio.to_thread.run_sync(self._sign_in.token, value.strip(), bearer)
-            raise AuthenticationFailed(f"unsupported authorization scheme {scheme.lower()!r}")
+            return await from_authorization(self._sign_in, authorization, attempt)
         cookie = cookie_parser(headers.get("cookie", "")).get(self._cookie.name)
         if cookie:
             token = self._cookie.token(cookie)

@@ -21,11 +21,12 @@ from dataclasses import dataclass, field
 
 from starlette.types import Message, Receive, Send
 
+from baton.api.errors import status_of
 from baton.broker.debug import DebugFlag
 from baton.broker.headers import check_headers
 from baton.broker.pages import debug_trailer
-from baton.errors import BadProgramHeader, BatonError, ProtocolError
-from baton.loadmanager.connection import ServerConnection
+from baton.errors import BadProgramHeader, ProtocolError
+from baton.loadmanager.connection import REUSABLE_CODES, ServerConnection, error_of
 from baton.protocol import frames
 from baton.protocol.frames import ErrorCode
 
@@ -35,19 +36,6 @@ logger = logging.getLogger(__name__)
 DEADLINE_MARGIN = 10.0
 #: Seconds a cancelled conversation has to reach its final frame.
 CANCEL_PATIENCE = 5.0
-
-#: The HTTP status and error code of each ERROR code a server sends before HEAD.
-ERROR_ANSWERS: dict[str, tuple[int, str]] = {
-    ErrorCode.PROGRAM_NOT_FOUND: (404, "program_not_found"),
-    ErrorCode.BAD_INPUT: (400, "invalid_field_value"),
-    ErrorCode.PROGRAM_FAILED: (500, "program_failed"),
-    ErrorCode.TIMEOUT: (504, "request_timeout"),
-    ErrorCode.BUSY: (503, "no_server_available"),
-    ErrorCode.SESSION_NOT_FOUND: (404, "session_not_found"),
-    ErrorCode.CANCELLED: (503, "cancelled"),
-}
-#: The codes after which the server keeps the connection usable.
-REUSABLE_CODES = frozenset(ERROR_ANSWERS)
 
 #: Renders an error page: (status, code, detail) -> sent.
 ErrorResponder = Callable[[int, str, str], Awaitable[None]]
@@ -111,6 +99,7 @@ class Exchange:
         send: the client's ASGI send.
         error_page: sends an error page (before anything else was sent).
         debugging: what the debug flags add.
+        service: the service the request runs on.
     """
 
     def __init__(
@@ -121,7 +110,9 @@ class Exchange:
         send: Send,
         error_page: ErrorResponder,
         debugging: Debugging,
+        service: str,
     ) -> None:
+        self._service = service
         self._connection = connection
         self._request = request
         self._receive = receive
@@ -256,9 +247,13 @@ class Exchange:
 
     async def _failed(self, error: frames.Error, head_sent: bool) -> None:
         result = self.result
-        status, code = ERROR_ANSWERS.get(error.code, (502, "server_lost"))
+        request = self._request
+        answer = error_of(
+            error, program=request.program, service=self._service, timeout=request.deadline
+        )
+        status = status_of(answer)
         if not self._client_gone.is_set():
-            result.error = code
+            result.error = answer.code
         result.reusable = error.code in REUSABLE_CODES
         result.timed_out = error.code == ErrorCode.TIMEOUT
         if error.code == ErrorCode.SESSION_NOT_FOUND:
@@ -270,7 +265,7 @@ class Exchange:
             await self._body(b"", more=False)  # the answer is cut short; the record says why
             return
         result.status = status
-        await self._error_page(status, code, _sentence(error, self._request.program))
+        await self._error_page(status, answer.code, answer.detail)
 
     async def _lose(self, problem: str) -> None:
         logger.warning("server lost while running %s: %s", self._request.program, problem)
@@ -290,10 +285,3 @@ class Exchange:
                 self._client_gone.set()
                 await self._cancel()
                 return
-
-
-def _sentence(error: frames.Error, program: str) -> str:
-    """What the error page says: the server's sentence, or one naming the program."""
-    if error.message:
-        return error.message
-    return BatonError(f"program {program!r} failed ({error.code})").detail

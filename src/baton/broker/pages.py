@@ -85,6 +85,13 @@ def wants_json(accept: str | None) -> bool:
     return _quality(ranges, "application", "json") > _quality(ranges, "text", "html")
 
 
+def message_page(title: str, message: str, *, as_json: bool) -> tuple[bytes, str]:
+    """A short answer of the broker's own (PING, STOP): ``{"message": ...}`` or a page."""
+    if as_json:
+        return _json({"message": message})
+    return _document(title, f"<p>{_e(message)}</p>")
+
+
 def error_page(
     status: int,
     code: str,

@@ -13,15 +13,10 @@ from baton.cli import output
 from baton.cli.context import invocation
 from baton.errors import (
     BatonError,
-    InvalidFieldValue,
-    ProgramFailed,
     ProgramNotFound,
-    RequestTimeout,
     ServerLost,
-    SessionNotFound,
 )
 from baton.protocol import frames
-from baton.protocol.frames import ErrorCode
 from baton.registry import services
 from baton.registry.database import Database
 from baton.settings import Settings
@@ -76,6 +71,7 @@ async def _run(
     show_headers: bool,
 ) -> None:
     from baton.appserver.resolver import canonical_name
+    from baton.loadmanager.connection import error_of
     from baton.loadmanager.manager import LoadManager
 
     settings.run_path.mkdir(parents=True, exist_ok=True, mode=0o700)
@@ -121,27 +117,17 @@ async def _run(
                     finished = True
                     break
                 elif isinstance(frame, frames.Error):
-                    raise _error(frame, program, setup.spec.settings.request_timeout)
+                    raise error_of(
+                        frame,
+                        program=program,
+                        service=service,
+                        timeout=setup.spec.settings.request_timeout,
+                    )
         finally:
             await lease.server.give_back(connection, reusable=finished)
             pool.release(lease, lost=lost)
     finally:
         await manager.aclose()
-
-
-def _error(frame: frames.Error, program: str, timeout: float) -> BatonError:
-    """The error an ERROR frame stands for (its class gives the exit status)."""
-    if frame.code == ErrorCode.PROGRAM_NOT_FOUND:
-        return ProgramNotFound(program)
-    if frame.code == ErrorCode.BAD_INPUT:
-        return InvalidFieldValue.from_sentence(frame.message)
-    if frame.code == ErrorCode.TIMEOUT:
-        return RequestTimeout(program, timeout)
-    if frame.code == ErrorCode.SESSION_NOT_FOUND:
-        return SessionNotFound("")
-    if frame.code == ErrorCode.PROGRAM_FAILED:
-        return ProgramFailed(program, frame.message)
-    return ServerLost(program, frame.message or frame.code)
 
 
 def services_command(

@@ -10,12 +10,61 @@ from __future__ import annotations
 import asyncio
 import contextlib
 
-from baton.errors import ConnectionLost
+from baton.errors import (
+    BatonError,
+    ConnectionLost,
+    InvalidFieldValue,
+    NoServerAvailable,
+    ProgramFailed,
+    ProgramNotFound,
+    RequestTimeout,
+    ServerLost,
+    SessionNotFound,
+)
 from baton.protocol import frames
+from baton.protocol.frames import ErrorCode
 from baton.protocol.stream import FrameReader, FrameWriter
 
 #: Seconds to open a connection to a server that is supposed to be up.
 CONNECT_TIMEOUT = 5.0
+#: The ERROR codes after which the server keeps the connection usable (docs/protocol.md).
+REUSABLE_CODES = frozenset(
+    {
+        ErrorCode.PROGRAM_NOT_FOUND,
+        ErrorCode.BAD_INPUT,
+        ErrorCode.PROGRAM_FAILED,
+        ErrorCode.TIMEOUT,
+        ErrorCode.BUSY,
+        ErrorCode.SESSION_NOT_FOUND,
+        ErrorCode.CANCELLED,
+    }
+)
+
+
+def error_of(frame: frames.Error, *, program: str, service: str, timeout: float) -> BatonError:
+    """The error a server's ERROR frame stands for; its class gives the HTTP status (one table
+    in ``baton.api.errors``) and the exit status of ``baton run``.
+
+    Args:
+        frame: the server's ERROR.
+        program: the ``_PROGRAM`` asked for.
+        service: the service that ran it.
+        timeout: the request's deadline, in seconds.
+    """
+    code, message = frame.code, frame.message
+    if code == ErrorCode.PROGRAM_NOT_FOUND:
+        return ProgramNotFound(program)
+    if code == ErrorCode.BAD_INPUT:
+        return InvalidFieldValue.from_sentence(message)
+    if code == ErrorCode.PROGRAM_FAILED:
+        return ProgramFailed(program, message or "it failed")
+    if code == ErrorCode.TIMEOUT:
+        return RequestTimeout(program, timeout)
+    if code == ErrorCode.BUSY:
+        return NoServerAvailable(service, message or f"every server of {service!r} is busy")
+    if code == ErrorCode.SESSION_NOT_FOUND:
+        return SessionNotFound("")
+    return ServerLost(program, message or code)
 
 
 class ServerConnection:

@@ -70,6 +70,16 @@ class ServerRecipe:
         }
         return {**base, **self.environment}
 
+    def launch_spec(self, name: str, argv: list[str]) -> LaunchSpec:
+        """What a spawner starts for ``argv`` under this recipe's environment and folder."""
+        return LaunchSpec(
+            name=name,
+            argv=tuple(argv),
+            env=self.environ(),
+            cwd=self.cwd,
+            start_timeout=self.start_timeout,
+        )
+
     def tail(self) -> list[str]:
         """The arguments every server gets after its command."""
         arguments: list[str] = []
@@ -104,14 +114,7 @@ class ProcessFactory:
             "token": "",
         }
         argv = [_substitute(argument, values) for argument in recipe.command] + recipe.tail()
-        spec = LaunchSpec(
-            name=f"server {server_id}",
-            argv=tuple(argv),
-            env=recipe.environ(),
-            cwd=recipe.cwd,
-            start_timeout=recipe.start_timeout,
-        )
-        return LocalSpawner(spec, log=recipe.log)
+        return LocalSpawner(recipe.launch_spec(f"server {server_id}", argv), log=recipe.log)
 
     async def aclose(self) -> None:
         """Nothing to release."""
@@ -139,13 +142,7 @@ class ZygoteFactory:
         self.control = self._folder / "zygote"
         argv = [sys.executable, "-m", "baton.appserver.zygote", "--control", str(self.control)]
         argv += ["--sockets", str(self._folder / "s"), *recipe.tail()]
-        spec = LaunchSpec(
-            name=f"zygote of {recipe.service}",
-            argv=tuple(argv),
-            env=recipe.environ(),
-            cwd=recipe.cwd,
-            start_timeout=recipe.start_timeout,
-        )
+        spec = recipe.launch_spec(f"zygote of {recipe.service}", argv)
         self._folder.mkdir(parents=True, exist_ok=True, mode=0o700)
         self._zygote = LocalSpawner(spec, log=recipe.log)
         await self._zygote.start()

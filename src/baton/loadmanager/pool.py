@@ -346,10 +346,7 @@ class ServicePool:
             self._waiters.remove(waiter)
         future = waiter.future
         if future.done() and not future.cancelled() and future.exception() is None:
-            server = future.result()  # a slot was handed over as the request gave up
-            server.active -= 1
-            if server.state is ServerState.BUSY:
-                server.set_state(ServerState.IDLE)
+            future.result().unreserve()  # a slot was handed over as the request gave up
             self._dispatch()
         else:
             future.cancel()

@@ -73,8 +73,14 @@ class ServerHandle:
         if self.active >= self.capacity and self.state is ServerState.IDLE:
             self.set_state(ServerState.BUSY)
 
+    def unreserve(self) -> None:
+        """Give back a slot that served no request (its request gave up first)."""
+        self.active -= 1
+        if self.state is ServerState.BUSY:
+            self.set_state(ServerState.IDLE)
+
     def free(self) -> None:
-        """Give a slot back."""
+        """Give a slot back after its request."""
         self.active -= 1
         self.served += 1
         self.last_used = time.monotonic()

@@ -153,14 +153,7 @@ def fast_decode(body: bytes) -> Frame | None:
             ext_hook=_refuse_extension,
             unicode_errors="strict",
         )
-        if type(values) is not _Map:
-            return None
-        top: dict[str, object] = {}
-        for key, value in values:
-            name = _text(key)
-            if name in top:
-                return None
-            top[name] = value
+        top = _mapping(values, lambda value: value)
         version, kind_name = top.pop("version", None), top.pop("kind", None)
         if type(version) is not int or version not in SUPPORTED_VERSIONS:
             return None

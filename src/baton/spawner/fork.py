@@ -9,10 +9,9 @@ gone once it was reaped.
 
 from __future__ import annotations
 
-import signal
 from pathlib import Path
 
-from baton.spawner.process import AddressedSpawner, alive, terminate
+from baton.spawner.process import AddressedSpawner
 
 
 class ForkSpawner(AddressedSpawner):
@@ -26,7 +25,6 @@ class ForkSpawner(AddressedSpawner):
     def __init__(self, control: Path, *, start_timeout: float = 10.0) -> None:
         self._control = control
         self._timeout = start_timeout
-        self._status: int | None = None
         self.address: str | None = None
 
     async def start(self) -> str:
@@ -38,16 +36,7 @@ class ForkSpawner(AddressedSpawner):
         return self.address
 
     def poll(self) -> int | None:
-        if self.pid is None or self._status is not None:
-            return self._status
-        if alive(self.pid):
-            return None
-        self._status = 0  # the zygote reaped it: its status is the zygote's to know
-        return self._status
+        return self.poll_pid()
 
     async def stop(self, grace: float = 10.0) -> int | None:
-        if self.pid is None or self.poll() is not None:
-            return self._status
-        if await terminate(self.pid, grace):
-            self._status = -signal.SIGKILL
-        return self.poll()
+        return await self.stop_pid(grace)

@@ -18,7 +18,7 @@ from pathlib import Path
 
 from baton.errors import SpawnFailed, SpawnTimeout
 from baton.spawner.base import LaunchSpec
-from baton.spawner.process import AddressedSpawner, alive, signal_group, terminate
+from baton.spawner.process import AddressedSpawner, signal_group
 
 logger = logging.getLogger(__name__)
 
@@ -40,7 +40,6 @@ class LocalSpawner(AddressedSpawner):
         self._log = log
         self._process: asyncio.subprocess.Process | None = None
         self._drain: asyncio.Task[None] | None = None
-        self._status: int | None = None
         self.address: str | None = None
 
     async def start(self) -> str:
@@ -103,16 +102,11 @@ class LocalSpawner(AddressedSpawner):
     def poll(self) -> int | None:
         if self._process is not None:
             return self._process.returncode
-        if self.pid is None or self._status is not None:
-            return self._status
-        if alive(self.pid):
-            return None
-        self._status = 0  # not our child: its real status is not ours to know
-        return self._status
+        return self.poll_pid()  # re-adopted: not our child
 
     async def stop(self, grace: float = 10.0) -> int | None:
         if self._process is None:
-            return await self._stop_adopted(grace)
+            return await self.stop_pid(grace, signal_group)
         process = self._process
         if process.returncode is None:
             signal_group(process.pid, signal.SIGTERM)
@@ -134,10 +128,3 @@ class LocalSpawner(AddressedSpawner):
         if transport is not None:
             transport.close()
         return process.returncode
-
-    async def _stop_adopted(self, grace: float) -> int | None:
-        if self.pid is None or self.poll() is not None:
-            return self._status
-        if await terminate(self.pid, grace, signal_group):
-            self._status = -signal.SIGKILL
-        return self.poll()  # ended on SIGTERM: an exit status that is not ours to know

@@ -58,9 +58,34 @@ async def terminate(
 
 
 class AddressedSpawner(Spawner):
-    """A spawner whose state is its process's pid and address."""
+    """A spawner whose state is its process's pid and address.
+
+    It can also watch and stop a process that is not its child (one re-adopted from saved
+    state, or forked by a zygote): such a process's exit status belongs to its parent, so
+    :meth:`poll_pid` reports 0 once it is gone (``-SIGKILL`` when :meth:`stop_pid` killed it).
+    """
 
     address: str | None = None
+    _status: int | None = None
+
+    def poll_pid(self) -> int | None:
+        """None while the process ``pid`` runs, else its status as far as it is known here."""
+        if self.pid is None or self._status is not None:
+            return self._status
+        if alive(self.pid):
+            return None
+        self._status = 0
+        return self._status
+
+    async def stop_pid(
+        self, grace: float, send: Callable[[int, signal.Signals], None] = signal_process
+    ) -> int | None:
+        """End the process ``pid`` (SIGTERM, then SIGKILL after ``grace`` s); its status."""
+        if self.pid is None or self.poll_pid() is not None:
+            return self._status
+        if await terminate(self.pid, grace, send):
+            self._status = -signal.SIGKILL
+        return self.poll_pid()
 
     def get_state(self) -> SpawnerState:
         return {"pid": self.pid, "address": self.address}
