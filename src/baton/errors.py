@@ -44,7 +44,11 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
     │       └── QueueTimeout         the request waited ``queue_timeout`` seconds
     └── SpawnError                   a server process could not be started or stopped
         ├── SpawnTimeout             it did not become ready within its start timeout
-        └── SpawnFailed              it exited, or could not be executed, while starting
+        ├── SpawnFailed              it exited, or could not be executed, while starting
+        ├── LaunchRefused            the account it should run as is not allowed or not accepted
+        ├── ServerUnavailable        no server of a definition became free in time (HTTP 503)
+        ├── DefinitionFailed         its servers flapped; an operator must reset it (HTTP 503)
+        └── OperatorBusy             another operator holds the operator session
 
 Later parts add their own subtrees (``JobError``) here.
 Control signals (cancellation) are ``BaseException`` subclasses so ``except Exception`` cannot
@@ -448,3 +452,52 @@ class SpawnFailed(SpawnError):
         super().__init__(f"{what} could not start: {problem}")
         self.what = what
         self.problem = problem
+
+
+class LaunchRefused(SpawnError):
+    """A server may not run as the account it names (unknown, root, wrong password, no root)."""
+
+    code = "launch_refused"
+
+    def __init__(self, account: str, problem: str) -> None:
+        super().__init__(f"cannot launch a server as {account!r}: {problem}")
+        self.account = account
+        self.problem = problem
+
+
+class ServerUnavailable(SpawnError):
+    """No server of a definition became free within its availability timeout."""
+
+    code = "server_unavailable"
+
+    def __init__(self, definition: str, seconds: float, *, retry_after: int = 5) -> None:
+        super().__init__(
+            f"no server of definition {definition!r} became available within {seconds:g} s"
+        )
+        self.definition = definition
+        self.seconds = seconds
+        self.retry_after = retry_after
+
+
+class DefinitionFailed(SpawnError):
+    """A definition's servers failed too often in the flapping window; nothing restarts them."""
+
+    code = "definition_failed"
+
+    def __init__(self, definition: str, reason: str) -> None:
+        super().__init__(
+            f"definition {definition!r} is FAILED ({reason}); an operator must reset it"
+        )
+        self.definition = definition
+        self.reason = reason
+
+
+class OperatorBusy(SpawnError):
+    """Another operator holds the operator session."""
+
+    code = "operator_busy"
+
+    def __init__(self, holder: str, since: str) -> None:
+        super().__init__(f"operator session held by {holder} since {since}")
+        self.holder = holder
+        self.since = since

@@ -137,6 +137,48 @@ class DispatcherSettings(_Section):
         return services
 
 
+class SpawnerSettings(_Section):
+    """The Object Spawner: how this host's spawner supervises its servers."""
+
+    host: str = Field(
+        "", description="Name of this host in the registry ('' for the control plane's own)."
+    )
+    listen: str = Field(
+        "127.0.0.1", description="Address `baton spawner` listens on for client requests."
+    )
+    port: int = Field(8451, ge=0, le=65535, description="Port `baton spawner` listens on.")
+    state_dir: str = Field(
+        "spawner",
+        description="Folder (relative to BATON_HOME) where the spawner keeps the state that lets "
+        "a restarted spawner re-adopt its servers.",
+    )
+    tick_seconds: float = Field(
+        0.5, gt=0, le=60, description="Seconds between two passes of the reconcile loop."
+    )
+    stop_grace: float = Field(
+        10.0, ge=0, description="Seconds a server has after SIGTERM before SIGKILL."
+    )
+    backoff_seconds: float = Field(
+        1.0, gt=0, description="First delay before restarting a server that died; doubles."
+    )
+    max_backoff_seconds: float = Field(
+        60.0, gt=0, description="Longest delay between two restarts of a server."
+    )
+    flap_restarts: int = Field(
+        5, ge=1, description="Restarts within flap_window that mark a definition FAILED."
+    )
+    flap_window: float = Field(
+        60.0, gt=0, description="Seconds over which restarts are counted for flapping."
+    )
+    allow_root_servers: bool = Field(
+        False, description="Let a launch credential name root (uid 0); refused by default."
+    )
+    check_launch_passwords: bool = Field(
+        True, description="Check a launch credential's password against the host (PAM)."
+    )
+    pam_service: str = Field("login", description="PAM service used to check launch passwords.")
+
+
 _home: ContextVar[Path | None] = ContextVar("baton_settings_home", default=None)
 _environ: ContextVar[Mapping[str, str] | None] = ContextVar("baton_settings_environ", default=None)
 
@@ -203,6 +245,9 @@ class Settings(BaseSettings):
     dispatcher: DispatcherSettings = Field(
         default_factory=DispatcherSettings, description="The Application Dispatcher."
     )
+    spawner: SpawnerSettings = Field(
+        default_factory=SpawnerSettings, description="The Object Spawner of this host."
+    )
 
     @classmethod
     def settings_customise_sources(
@@ -226,6 +271,11 @@ class Settings(BaseSettings):
     def run_path(self) -> Path:
         """Where servers' sockets live."""
         return self.home / self.dispatcher.run_dir
+
+    @property
+    def spawner_state_path(self) -> Path:
+        """Where the spawner keeps the state of its servers."""
+        return self.home / self.spawner.state_dir
 
     @property
     def key_path(self) -> Path:

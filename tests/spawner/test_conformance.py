@@ -2,7 +2,8 @@
 
 - ``local``: :class:`LocalSpawner` running a real ``python -m baton.appserver``;
 - ``fork``: :class:`ForkSpawner` asking a real zygote, itself started by a ``LocalSpawner``;
-- ``stub``: :class:`StubSpawner`, the in-memory test double.
+- ``stub``: :class:`StubSpawner`, the in-memory test double;
+- ``kernel``: :class:`KernelSpawner` running a real ipykernel.
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import sys
 import tempfile
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Literal
 
@@ -26,9 +28,11 @@ from baton.errors import SpawnError, SpawnFailed, SpawnTimeout
 from baton.loadmanager.connection import ServerConnection
 from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.fork import ForkSpawner
+from baton.spawner.kernel import KernelSpawner, kernel_spec
 from baton.spawner.local import LocalSpawner
 from baton.spawner.stub import StubSpawner
 from tests.appserver.serverprocess import PATIENCE, pid_gone, wait_for_async
+from tests.spawner.test_kernel import run_code
 
 pytestmark = pytest.mark.anyio
 
@@ -70,6 +74,10 @@ class Backend(ABC):
         """Make the process end on its own (as if it crashed)."""
         assert spawner.pid is not None
         os.kill(spawner.pid, signal.SIGKILL)
+
+    async def answers(self, spawner: Spawner, address: str) -> bool:
+        """Whether the server ``spawner`` started answers at ``address``."""
+        return await answers_ping(address)
 
 
 class LocalBackend(Backend):
@@ -134,6 +142,33 @@ class StubBackend(Backend):
         spawner.exit(-signal.SIGKILL)
 
 
+class KernelBackend(Backend):
+    def __init__(self, folder: Path, ipython: Path) -> None:
+        self._folder = folder
+        self._env = {**environment(), "IPYTHONDIR": str(ipython)}
+
+    def spawner(self) -> Spawner:
+        spec = kernel_spec("conformance", self._env, start_timeout=PATIENCE)
+        return KernelSpawner(spec, self._folder)
+
+    def blank(self) -> Spawner:
+        return self.spawner()
+
+    def failing(self, how: Failure) -> Spawner:
+        spec = kernel_spec("conformance", self._env, start_timeout=SHORT)
+        argv = {
+            "exits": (sys.executable, "-c", "raise SystemExit(3)"),
+            "silent": (sys.executable, "-c", "import time; time.sleep(60)"),
+            "missing": (str(self._folder / "no-such-program"),),
+        }
+        return KernelSpawner(replace(spec, argv=argv[how]), self._folder)
+
+    async def answers(self, spawner: Spawner, address: str) -> bool:
+        assert isinstance(spawner, KernelSpawner) and spawner.connection_info is not None
+        assert address == spawner.address
+        return await asyncio.to_thread(run_code, spawner.connection_info, "1 + 1") == "2"
+
+
 async def _answer_failed(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
     """A zygote whose every child dies while starting."""
     await reader.readline()
@@ -143,7 +178,7 @@ async def _answer_failed(reader: asyncio.StreamReader, writer: asyncio.StreamWri
     await writer.wait_closed()
 
 
-@pytest.fixture(params=["local", "fork", "stub"])
+@pytest.fixture(params=["local", "fork", "stub", "kernel"])
 async def backend(
     request: pytest.FixtureRequest, library: Path, tmp_path: Path
 ) -> AsyncIterator[Backend]:
@@ -153,6 +188,9 @@ async def backend(
         return
     if request.param == "stub":
         yield StubBackend()
+        return
+    if request.param == "kernel":
+        yield KernelBackend(tmp_path / "kernels", tmp_path / "ipython")
         return
     # Unix socket paths are short: the zygote's folder cannot be a deep pytest folder.
     folder = Path(tempfile.mkdtemp(prefix="baton-spawner-"))
@@ -196,7 +234,7 @@ async def test_start_returns_the_address_of_a_server_that_runs(backend: Backend)
         assert spawner.poll() is None
         if backend.real:
             assert spawner.pid is not None and not pid_gone(spawner.pid)
-            assert await answers_ping(address)
+            assert await backend.answers(spawner, address)
         assert spawner.poll() is None
     finally:
         status = await spawner.stop(grace=PATIENCE)
@@ -245,7 +283,7 @@ async def test_a_new_spawner_re_adopts_the_process_from_the_saved_state(
         assert adopted.pid == original.pid
         assert adopted.poll() is None
         if backend.real:
-            assert await answers_ping(address)
+            assert await backend.answers(adopted, address)
         status = await adopted.stop(grace=PATIENCE)
         assert status is not None and adopted.poll() == status
         if backend.real:

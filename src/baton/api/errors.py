@@ -25,11 +25,14 @@ from baton.errors import (
     ConfigError,
     Conflict,
     CsrfFailed,
+    DefinitionFailed,
     InvalidFieldValue,
     InvalidInput,
+    LaunchRefused,
     MalformedBody,
     NoServerAvailable,
     NotFound,
+    OperatorBusy,
     PermissionDenied,
     ProgramFailed,
     ProgramNotFound,
@@ -39,6 +42,7 @@ from baton.errors import (
     SchemaOutOfDate,
     SecretError,
     ServerLost,
+    ServerUnavailable,
     SessionNotFound,
     SpawnError,
     TooManyAttempts,
@@ -70,6 +74,10 @@ STATUS: dict[type[BatonError], int] = {
     ProgramSourceError: 500,
     ProgramFailed: 500,
     SpawnError: 500,
+    LaunchRefused: 500,
+    OperatorBusy: 409,
+    ServerUnavailable: 503,
+    DefinitionFailed: 503,
     ProtocolError: 502,
     BadProgramHeader: 502,
     ServerLost: 502,
@@ -139,6 +147,8 @@ def baton_error_response(error: BatonError, *, browser: bool = False) -> JSONRes
     response = error_response(status_of(error), error.code, error.detail, browser=browser)
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(int(error.retry_after) + 1)
+    elif isinstance(error, ServerUnavailable | NoServerAvailable):
+        response.headers["Retry-After"] = str(error.retry_after)
     return response
 
 

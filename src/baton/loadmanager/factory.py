@@ -24,6 +24,7 @@ from pathlib import Path
 from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.fork import ForkSpawner
 from baton.spawner.local import LocalSpawner
+from baton.spawner.plan import fill
 
 #: The command of a server when its definition gives none of its own.
 DEFAULT_COMMAND = ("{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}")
@@ -88,12 +89,6 @@ class ServerRecipe:
         return arguments + ["--programs", str(self.programs), "--timeout", f"{self.timeout:g}"]
 
 
-def _substitute(argument: str, values: Mapping[str, str]) -> str:
-    for name, value in values.items():
-        argument = argument.replace("{" + name + "}", value)
-    return argument
-
-
 class ProcessFactory:
     """Servers as child processes, one :class:`LocalSpawner` each."""
 
@@ -113,7 +108,7 @@ class ProcessFactory:
             "definition": recipe.definition or "",
             "token": "",
         }
-        argv = [_substitute(argument, values) for argument in recipe.command] + recipe.tail()
+        argv = [fill(argument, values) for argument in recipe.command] + recipe.tail()
         return LocalSpawner(recipe.launch_spec(f"server {server_id}", argv), log=recipe.log)
 
     async def aclose(self) -> None:

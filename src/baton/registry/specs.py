@@ -35,6 +35,15 @@ class PoolSettings(Spec):
     availability_timeout: float = Field(
         30, gt=0, description="Seconds a client waits for a free server."
     )
+    cost_per_client: int = Field(
+        1, ge=0, le=1_000_000, description="Cost a client adds to its server (cost balancing)."
+    )
+    startup_cost: int = Field(
+        0, ge=0, le=1_000_000, description="Cost of a server still starting (cost balancing)."
+    )
+    max_cost: int = Field(
+        0, ge=0, description="Most cost one server takes (0: only max_clients limits it)."
+    )
 
 
 class ServerDefinitionSpec(Spec):

@@ -14,6 +14,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from baton.spawner.accounts import Account
+
 #: The JSON-compatible state a spawner saves and re-loads.
 SpawnerState = dict[str, str | int | None]
 
@@ -28,6 +30,7 @@ class LaunchSpec:
         env: the whole environment of the process (nothing else is inherited).
         cwd: its working directory, or None for the spawner's.
         start_timeout: seconds it has to say that it listens.
+        account: the OS user it runs as (None: the spawner's own).
     """
 
     name: str
@@ -35,6 +38,11 @@ class LaunchSpec:
     env: Mapping[str, str] = field(default_factory=dict)
     cwd: Path | None = None
     start_timeout: float = 60.0
+    account: Account | None = None
+
+    def process_options(self) -> dict[str, object]:
+        """Keyword arguments that start the child as :attr:`account` (none for the spawner's)."""
+        return self.account.process_options() if self.account is not None else {}
 
 
 class Spawner(ABC):

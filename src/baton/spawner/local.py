@@ -48,6 +48,7 @@ class LocalSpawner(AddressedSpawner):
         executable = shutil.which(self.spec.argv[0], path=self.spec.env.get("PATH"))
         if executable is None:
             raise SpawnFailed(self.spec.name, f"{self.spec.argv[0]!r} is not an executable")
+        options = self.spec.process_options()
         errors = self._log.open("ab") if self._log is not None else None
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -60,6 +61,7 @@ class LocalSpawner(AddressedSpawner):
                 cwd=self.spec.cwd,
                 start_new_session=True,
                 limit=_MAX_LINE,
+                **options,  # type: ignore[arg-type]
             )
         except OSError as exc:
             raise SpawnFailed(self.spec.name, exc.strerror or str(exc)) from exc

@@ -24,6 +24,14 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
+def start_ticks(pid: int) -> int | None:
+    """When ``pid`` started, in clock ticks since boot (tells a reused pid from the original)."""
+    try:
+        return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+    except (OSError, IndexError, ValueError):
+        return None
+
+
 def signal_group(pid: int, signum: signal.Signals) -> None:
     """Signal the process group ``pid`` leads (the server and what it started)."""
     with contextlib.suppress(ProcessLookupError, PermissionError):
@@ -88,9 +96,12 @@ class AddressedSpawner(Spawner):
         return self.poll_pid()
 
     def get_state(self) -> SpawnerState:
-        return {"pid": self.pid, "address": self.address}
+        started = start_ticks(self.pid) if self.pid is not None else None
+        return {"pid": self.pid, "address": self.address, "started": started}
 
     def load_state(self, state: SpawnerState) -> None:
-        pid, address = state.get("pid"), state.get("address")
+        pid, address, started = state.get("pid"), state.get("address"), state.get("started")
         self.pid = pid if isinstance(pid, int) else None
         self.address = address if isinstance(address, str) else None
+        if self.pid is not None and isinstance(started, int) and start_ticks(self.pid) != started:
+            self._status = 0  # that pid is another process now: ours is gone

@@ -1,0 +1,86 @@
+"""OS accounts that servers run as: looked up, checked, and switched to at launch.
+
+A server runs as the OS user of its definition's launch credential, or (workspace servers
+with host authentication) as the requesting user's own account. Switching user needs root:
+the spawner then starts the child with that user's uid, primary gid and supplementary
+groups, and refuses uid 0 unless ``spawner.allow_root_servers`` is set. Without root a
+spawner can only start servers as itself, and says so when asked for anyone else.
+"""
+
+from __future__ import annotations
+
+import grp
+import os
+import pwd
+from dataclasses import dataclass
+
+import pamela
+
+from baton.errors import LaunchRefused
+
+
+@dataclass(frozen=True)
+class Account:
+    """An OS user a server runs as.
+
+    Attributes:
+        name: the login name.
+        uid: its user id.
+        gid: its primary group id.
+        groups: its supplementary group ids (from the group database).
+        home: its home folder.
+    """
+
+    name: str
+    uid: int
+    gid: int
+    groups: tuple[int, ...]
+    home: str
+
+    def process_options(self) -> dict[str, object]:
+        """Keyword arguments for ``subprocess``/``asyncio`` that start a child as this user.
+
+        Empty when the spawner already is this user; otherwise the spawner must be root.
+        """
+        if os.geteuid() == self.uid and os.getegid() == self.gid:
+            return {}
+        if os.geteuid() != 0:
+            raise LaunchRefused(self.name, "the spawner must run as root to switch user")
+        return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
+
+
+def lookup(name: str, *, allow_root: bool = False) -> Account:
+    """The account called ``name``.
+
+    Raises:
+        LaunchRefused: no such user, or it is root and ``allow_root`` is false.
+    """
+    try:
+        entry = pwd.getpwnam(name)
+    except KeyError:
+        raise LaunchRefused(name, "no such OS user") from None
+    if entry.pw_uid == 0 and not allow_root:
+        raise LaunchRefused(name, "servers may not run as root (spawner.allow_root_servers)")
+    groups = tuple(
+        sorted({group.gr_gid for group in grp.getgrall() if name in group.gr_mem} - {entry.pw_gid})
+    )
+    return Account(name, entry.pw_uid, entry.pw_gid, groups, entry.pw_dir)
+
+
+def current() -> Account:
+    """The account this process runs as (no switch needed to launch as it)."""
+    entry = pwd.getpwuid(os.geteuid())
+    return Account(entry.pw_name, entry.pw_uid, os.getegid(), (), entry.pw_dir)
+
+
+def check_password(name: str, password: str, *, service: str = "login") -> None:
+    """Check a launch credential's password against the host (PAM).
+
+    Raises:
+        LaunchRefused: the host does not accept the password (the reason is not told, the
+            same for an unknown user and a wrong password).
+    """
+    try:
+        pamela.authenticate(name, password, service=service)
+    except pamela.PAMError:
+        raise LaunchRefused(name, "the host refused the launch credential's password") from None

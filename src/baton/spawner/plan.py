@@ -1,0 +1,92 @@
+"""What the supervisor knows of a server definition, and how one of its servers is launched.
+
+A :class:`ServerPlan` is a frozen copy of a registry definition with its launch account
+resolved; the supervisor compares plans to see a definition change (``refresh``). The
+:func:`launch_spec` of a plan fills the placeholders of the start command (``{python}``,
+``{host}``, ``{port}``, ``{definition}``, ``{token}``) in the argument vector and in the
+environment's values: the request never reaches the command, only the definition does.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import json
+import os
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from baton.registry.enums import Balancing, ServerKind
+from baton.registry.specs import PoolSettings
+from baton.spawner.accounts import Account
+from baton.spawner.base import LaunchSpec
+
+
+@dataclass(frozen=True)
+class ServerPlan:
+    """A definition as the supervisor runs it.
+
+    Attributes:
+        definition: the definition's name.
+        kind: application, workspace or runner.
+        command: the start command (placeholders allowed).
+        environment: variables given to the server on top of ``PATH``, ``HOME`` and ``LANG``.
+        cwd: the working folder (None: the spawner's state folder).
+        account: the OS user its servers run as (None: the spawner's own).
+        ports: the inclusive port range its servers use, or None for a port the server picks.
+        pool: how many servers, for how long, with how many clients each.
+        balancing: how a client picks one of its servers.
+        host: the interface servers listen on.
+        problem: why no server of it may start (a refused launch account), or "".
+    """
+
+    definition: str
+    kind: ServerKind
+    command: tuple[str, ...]
+    environment: Mapping[str, str] = field(default_factory=dict)
+    cwd: Path | None = None
+    account: Account | None = None
+    ports: tuple[int, int] | None = None
+    pool: PoolSettings = field(default_factory=PoolSettings)
+    balancing: Balancing = Balancing.LEAST_BUSY
+    host: str = "127.0.0.1"
+    problem: str = ""
+
+    def fingerprint(self) -> str:
+        """A digest that changes whenever the plan does (kept in the saved state)."""
+        text = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
+        return hashlib.sha256(text.encode()).hexdigest()[:16]
+
+    def launch_spec(self, server_id: str, *, port: int, token: str) -> LaunchSpec:
+        """The launch spec of server ``server_id`` on ``port`` (0: the server picks one)."""
+        values = {
+            "python": sys.executable,
+            "host": self.host,
+            "port": str(port),
+            "definition": self.definition,
+            "token": token,
+        }
+        home = self.account.home if self.account is not None else os.environ.get("HOME", "/")
+        environment = {
+            "PATH": os.environ.get("PATH", os.defpath),
+            "LANG": "C.UTF-8",
+            "HOME": home,
+            **{name: fill(value, values) for name, value in self.environment.items()},
+        }
+        return LaunchSpec(
+            name=f"server {server_id} of {self.definition}",
+            argv=tuple(fill(argument, values) for argument in self.command),
+            env=environment,
+            cwd=self.cwd,
+            start_timeout=self.pool.start_timeout,
+            account=self.account,
+        )
+
+
+def fill(text: str, values: Mapping[str, str]) -> str:
+    """``text`` with each ``{name}`` of ``values`` replaced (other braces stay)."""
+    for name, value in values.items():
+        text = text.replace("{" + name + "}", value)
+    return text
