@@ -54,6 +54,7 @@ from baton.registry.database import Database
 from baton.registry.enums import Capability
 from baton.registry.signin import SignIn
 from baton.settings import Settings
+from baton.spawner.service import HostSpawner
 
 ROUTERS = (
     session.router,
@@ -101,10 +102,12 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     broker = Broker(settings, db, authenticator, manager, recorder, metrics)
     metrics.watch_pools(manager.pools)
+    spawner = HostSpawner(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         recorder.start()
+        await spawner.open()
         writer = asyncio.create_task(keep_writing(manager, settings.run_path / STATUS_FILE))
         try:
             yield
@@ -113,6 +116,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
             await manager.aclose()
+            await spawner.aclose()
             await recorder.aclose()
             if owns_database:
                 db.dispose()
@@ -129,6 +133,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.sign_in = sign_in
     app.state.cookie = cookie
     app.state.broker = broker
+    app.state.spawner = spawner
     app.state.metrics = metrics
     errors.install(app)
     for router in ROUTERS:
