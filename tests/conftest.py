@@ -2,14 +2,15 @@
 
 Tests that take ``database_url`` (directly or through ``database``/``installation``) run once per
 backend. PostgreSQL runs when ``BATON_TEST_DATABASE_URL`` points at a server where the test user
-may create databases; each test session creates its own database and drops it at the end. Under
-CI (``CI`` set) a missing PostgreSQL is a failure, not a skip.
+may create databases; each test session (each pytest-xdist worker) creates its own database and
+drops it at the end. Under CI (``CI`` set) a missing PostgreSQL is a failure, not a skip.
 """
 
 from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -19,6 +20,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
+from sqlalchemy.pool import NullPool
 
 from baton.registry.bootstrap import ensure_builtins, initialise
 from baton.registry.database import Database, normalise_url
@@ -49,8 +51,12 @@ def fresh_postgres_database(prefix: str) -> Iterator[str]:
             pytest.fail(f"{PG_ENV} is not set under CI: the PostgreSQL tests must run")
         pytest.skip(f"{PG_ENV} is not set; PostgreSQL tests skipped")
     admin_url = make_url(normalise_url(base))
-    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT")
+    # Named after the pytest-xdist worker too: each worker has its own databases.
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    name = f"{prefix}_{worker}_{uuid.uuid4().hex[:10]}"
+    # No pool: a pooled connection would stay open for the whole session, and the first test
+    # to need PostgreSQL (whichever a worker runs first) would count it as its leaked socket.
+    admin = create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=NullPool)
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     try:
@@ -148,15 +154,42 @@ def anyio_backend() -> str:
 
 
 @pytest.fixture
+def socket_dir() -> Iterator[Path]:
+    """A short temporary folder for Unix sockets, removed afterwards.
+
+    A socket's path may not pass 107 bytes, and ``tmp_path`` is deep, the more so under
+    pytest-xdist (``/tmp/pytest-of-USER/pytest-N/popen-gw0/test_name0/``).
+    """
+    with tempfile.TemporaryDirectory(prefix="baton-", ignore_cleanup_errors=True) as folder:
+        yield Path(folder)
+
+
+@pytest.fixture
 def no_leaked_descriptors() -> Iterator[None]:
-    """Fail the test if it leaves a socket, pipe or file open (Linux: counts /proc/self/fd)."""
+    """Fail the test if it leaves a socket, pipe or file open (Linux: reads /proc/self/fd)."""
     if not FDS.is_dir():  # pragma: no cover
         yield
         return
-    before = set(os.listdir(FDS))
+    before = open_descriptors()
     yield
-    leaked = set(os.listdir(FDS)) - before
-    assert not leaked, f"file descriptors left open: {sorted(leaked)}"
+    after = open_descriptors()
+    leaked = [f"{fd} -> {after[fd]}" for fd in sorted(after.keys() - before.keys())]
+    assert not leaked, f"file descriptors left open: {leaked}"
+
+
+def open_descriptors() -> dict[int, str]:
+    """This process's open descriptors and what each links to.
+
+    Listing ``/proc/self/fd`` opens one more descriptor, closed once listed: it is left out, or it
+    would hide a descriptor opened later under the same number.
+    """
+    found = {}
+    for name in os.listdir(FDS):
+        try:
+            found[int(name)] = os.readlink(FDS / name)
+        except OSError:  # the listing's own descriptor, closed by now
+            continue
+    return found
 
 
 def pytest_report_header(config: pytest.Config) -> str:

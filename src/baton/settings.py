@@ -140,8 +140,11 @@ class DispatcherSettings(_Section):
 class SpawnerSettings(_Section):
     """The Object Spawner: how this host's spawner supervises its servers."""
 
-    host: str = Field(
-        "", description="Name of this host in the registry ('' for the control plane's own)."
+    control_plane: str = Field(
+        "", description="URL of the control plane `baton spawner` joins (http://host:port)."
+    )
+    token: SecretStr | None = Field(
+        None, description="This host's token for joining the control plane (from POST /api/hosts)."
     )
     listen: str = Field(
         "127.0.0.1", description="Address `baton spawner` listens on for client requests."

@@ -65,9 +65,17 @@ class LiveServer:
 
 
 @contextmanager
-def serve(app: object) -> Iterator[str]:
-    """Run ``app`` under uvicorn in a thread; yields its base URL."""
-    config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")  # type: ignore[arg-type]
+def serve(app: object, *, loop: str = "auto") -> Iterator[str]:
+    """Run ``app`` under uvicorn in a thread; yields its base URL. ``loop``: uvicorn's event loop
+    (``auto``, as ``baton serve``: uvloop when installed; or ``asyncio``)."""
+    config = uvicorn.Config(
+        app,  # type: ignore[arg-type]
+        host="127.0.0.1",
+        port=0,
+        log_level="warning",
+        lifespan="on",
+        loop=loop,  # type: ignore[arg-type]
+    )
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

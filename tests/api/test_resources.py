@@ -337,10 +337,11 @@ def test_server_definitions(live: LiveServer, admin: httpx.Client) -> None:
             json={"name": "kernel", "kind": "workspace", "command": ["k"]},
         )
     )
-    # "appserver" is the definition `baton init` creates
-    assert names(ok(admin.get("/api/server-definitions"))) == ["appserver", "appsrv", "kernel"]
+    # "appserver" and "workspace" are the definitions `baton init` creates
+    every = ["appserver", "appsrv", "kernel", "workspace"]
+    assert names(ok(admin.get("/api/server-definitions"))) == every
     only = ok(admin.get("/api/server-definitions", params={"kind": "workspace"}))
-    assert names(only) == ["kernel"]
+    assert names(only) == ["kernel", "workspace"]
 
     invalid = [
         {**DEFINITION, "command": ["run", "{evil}"]},

@@ -19,6 +19,14 @@ from tests.conftest import Installation
 #: Reachable without credentials.
 PUBLIC = {("POST", "/api/session")}
 
+#: Called by host spawners with their host token, never by users: a user's credentials, even
+#: an administrator's, are refused there with 401 (checked below).
+HOST_TOKEN = {
+    ("POST", "/api/spawner/join"),
+    ("GET", "/api/spawner/plans"),
+    ("POST", "/api/spawner/authorize"),
+}
+
 #: Open to every signed-in user, because they act on the caller's own account.
 SELF_SERVICE = {
     ("GET", "/api/me"),
@@ -28,6 +36,10 @@ SELF_SERVICE = {
     ("POST", "/api/tokens"),
     ("GET", "/api/tokens/{token_id}"),
     ("DELETE", "/api/tokens/{token_id}"),
+    # The caller's own kernels; anyone else's are 404 (starting one needs run: checked).
+    ("GET", "/api/workspaces"),
+    ("GET", "/api/workspaces/{workspace_id}"),
+    ("DELETE", "/api/workspaces/{workspace_id}"),
 }
 
 #: Open to every signed-in user, but answer only what the caller may read (checked below).
@@ -79,7 +91,7 @@ def test_every_route_needs_credentials(live: LiveServer) -> None:
 
 
 def test_every_route_checks_permission(live: LiveServer) -> None:
-    exempt = PUBLIC | SELF_SERVICE | FILTERED_LISTS
+    exempt = PUBLIC | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN
     failures = []
     with live.plain() as client:
         for method, path in api_routes(live.installation):
@@ -89,6 +101,16 @@ def test_every_route_checks_permission(live: LiveServer) -> None:
             if response.status_code != 403 or response.json()["error"] != "forbidden":
                 failures.append((method, path, response.status_code, response.text[:120]))
     assert failures == []
+
+
+@pytest.mark.parametrize(("method", "path"), sorted(HOST_TOKEN))
+def test_host_token_routes_refuse_user_credentials(
+    live: LiveServer, method: str, path: str
+) -> None:
+    with live.admin() as client:
+        response = client.request(method, path, json={})
+    assert response.status_code == 401
+    assert "host token is required" in response.json()["detail"]
 
 
 @pytest.mark.parametrize(("method", "path"), sorted(FILTERED_LISTS))

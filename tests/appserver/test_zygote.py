@@ -58,9 +58,9 @@ def spare(request: pytest.FixtureRequest) -> int:
 
 
 @pytest.fixture
-def zygote(spare: int, library: Path, tmp_path: Path) -> Iterator[ZygoteProcess]:
+def zygote(spare: int, library: Path, socket_dir: Path) -> Iterator[ZygoteProcess]:
     options = ("--spare", str(spare), "--preload", "json", "--grace", "5")
-    process = ZygoteProcess.start(library, tmp_path, *options)
+    process = ZygoteProcess.start(library, socket_dir, *options)
     try:
         yield process
     finally:
@@ -165,7 +165,7 @@ async def test_sigterm_ends_the_zygote_and_its_children(zygote: ZygoteProcess, s
         await fork_server(zygote.control, PATIENCE)
 
 
-async def test_fork_server_reports_failed_and_silent_zygotes(tmp_path: Path) -> None:
+async def test_fork_server_reports_failed_and_silent_zygotes(socket_dir: Path) -> None:
     answers = iter([b"FAILED no room\n", b"", None])
 
     async def fake(reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
@@ -178,7 +178,7 @@ async def test_fork_server_reports_failed_and_silent_zygotes(tmp_path: Path) -> 
         writer.close()
         await writer.wait_closed()
 
-    control = tmp_path / "fake.sock"
+    control = socket_dir / "fake.sock"
     server = await asyncio.start_unix_server(fake, path=str(control))
     try:
         with pytest.raises(SpawnFailed) as failed:

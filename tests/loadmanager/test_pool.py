@@ -6,12 +6,9 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import os
-import shutil
 import signal
 import sys
-import tempfile
 import time
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -204,7 +201,8 @@ async def test_a_server_that_cannot_start_fails_the_waiting_request(
         with pytest.raises(NoServerAvailable) as failed:
             await pool.acquire()
         assert not isinstance(failed.value, QueueTimeout)  # told at once, not after waiting
-        assert failed.value.detail == "no server of 'svc' could start"
+        assert failed.value.detail.startswith("no server of 'svc' could start: ")
+        assert "exited with status 2 first" in failed.value.detail
         assert pool.servers == [] and pool.queue_length == 0
 
 
@@ -356,19 +354,11 @@ async def test_a_launch_server_stays_while_it_holds_a_session(recipe: ServerReci
         pool.release(other)
 
 
-@pytest.fixture
-def short_folder() -> Iterator[Path]:
-    """A folder whose paths fit a Unix socket address."""
-    folder = Path(tempfile.mkdtemp(prefix="baton-pool-"))
-    yield folder
-    shutil.rmtree(folder, ignore_errors=True)
-
-
 async def test_external_servers_are_marked_stopped_when_lost_and_revived_when_they_answer(
-    library: Path, tmp_path: Path, short_folder: Path
+    library: Path, tmp_path: Path, socket_dir: Path
 ) -> None:
     up = ServerProcess.start(library, tmp_path / "up.log")
-    down = f"unix:{short_folder / 'down.sock'}"
+    down = f"unix:{socket_dir / 'down.sock'}"
     revived: ServerProcess | None = None
     try:
         addresses = (up.address, down)

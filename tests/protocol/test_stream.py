@@ -6,8 +6,7 @@ import asyncio
 import contextlib
 import socket
 import struct
-import tempfile
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -34,16 +33,6 @@ class Link:
     server_stream: asyncio.StreamReader
     back: FrameReader  # the client's reading side
     reply: FrameWriter  # the server's writing side
-
-
-@pytest.fixture
-def socket_dir(tmp_path: Path) -> Iterator[Path]:
-    """tmp_path, or a shorter folder when tmp_path is too long for a Unix socket's address."""
-    if len(str(tmp_path)) < 90:
-        yield tmp_path
-        return
-    with tempfile.TemporaryDirectory(prefix="baton-") as short:  # pragma: no cover
-        yield Path(short)
 
 
 @pytest.fixture(params=["tcp", "unix"])

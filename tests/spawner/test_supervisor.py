@@ -267,11 +267,12 @@ async def test_a_missing_executable_is_a_clear_failure(
 async def test_a_refused_plan_never_starts(
     supervise: Callable[..., Awaitable[Supervisor]], tiny: Path
 ) -> None:
-    refused = ServerPlan(**{**plan(tiny).__dict__, "problem": "no such OS user"})
+    refused = ServerPlan(**{**plan(tiny, start_size=1).__dict__, "problem": "no such OS user"})
     supervisor = await supervise(refused)
     with pytest.raises(SpawnFailed, match="no such OS user"):
         await supervisor.acquire("tiny")
-    assert supervisor.servers() == []
+    await asyncio.sleep(0.1)
+    assert supervisor.servers() == []  # not even the start_size floor
 
 
 async def test_stopping_escalates_to_sigkill_after_the_grace_period(

@@ -35,12 +35,15 @@ from baton.api.routes import (
     hosts,
     libraries,
     me,
+    operator,
     permissions,
     roles,
     services,
     session,
+    spawners,
     tokens,
     users,
+    workspaces,
 )
 from baton.api.schemas import Health
 from baton.broker.app import BROKER_PATHS, Broker
@@ -54,6 +57,7 @@ from baton.registry.database import Database
 from baton.registry.enums import Capability
 from baton.registry.signin import SignIn
 from baton.settings import Settings
+from baton.spawner.remote import JoinedHosts
 from baton.spawner.service import HostSpawner
 
 ROUTERS = (
@@ -71,6 +75,9 @@ ROUTERS = (
     credentials.router,
     audit.router,
     dispatcher.router,
+    operator.router,
+    spawners.router,
+    workspaces.router,
 )
 
 DESCRIPTION = """\
@@ -95,7 +102,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         max_age=settings.auth.session_max_age,
         secure=settings.auth.secure_cookie,
     )
-    manager = LoadManager(settings, db)
+    hosts_joined = JoinedHosts()
+    manager = LoadManager(settings, db, hosts=hosts_joined)
     recorder = RequestRecorder(db)
     authenticator = BrokerAuthenticator(
         sign_in, cookie, db, ttl=settings.dispatcher.refresh_seconds
@@ -134,6 +142,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.cookie = cookie
     app.state.broker = broker
     app.state.spawner = spawner
+    app.state.hosts = hosts_joined
     app.state.metrics = metrics
     errors.install(app)
     for router in ROUTERS:

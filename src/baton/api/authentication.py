@@ -27,7 +27,16 @@ from baton.registry.signin import Attempt, SignIn
 
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 #: Routes reachable without credentials: signing in itself.
-PUBLIC_ROUTES = frozenset({("POST", "/api/session")})
+#: Routes the user middleware lets through: sign-in, and those host spawners call with their
+#: host token (checked by the routes themselves).
+PUBLIC_ROUTES = frozenset(
+    {
+        ("POST", "/api/session"),
+        ("POST", "/api/spawner/join"),
+        ("GET", "/api/spawner/plans"),
+        ("POST", "/api/spawner/authorize"),
+    }
+)
 PROTECTED_PREFIXES = ("/api/", "/metrics")
 
 

@@ -74,7 +74,7 @@ STATUS: dict[type[BatonError], int] = {
     ProgramSourceError: 500,
     ProgramFailed: 500,
     SpawnError: 500,
-    LaunchRefused: 500,
+    LaunchRefused: 409,
     OperatorBusy: 409,
     ServerUnavailable: 503,
     DefinitionFailed: 503,

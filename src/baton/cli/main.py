@@ -25,9 +25,11 @@ from baton.cli import (
     db,
     dispatch,
     groups,
+    operator,
     output,
     secrets,
     serve,
+    spawner,
     tokens,
     users,
 )
@@ -89,6 +91,7 @@ def root(
 
 app.command("init")(bootstrap.init)
 app.command("serve")(serve.serve)
+app.command("spawner")(spawner.spawner)
 app.command("run")(dispatch.run)
 app.command("services")(dispatch.services_command)
 app.command("grant")(access.grant)
@@ -102,6 +105,7 @@ app.add_typer(db.app, name="db")
 app.add_typer(config.app, name="config")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(credentials.app, name="credential")
+app.add_typer(operator.app, name="operator")
 
 
 def main() -> None:

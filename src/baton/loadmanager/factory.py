@@ -3,6 +3,8 @@
 - :class:`ProcessFactory` (pool services, and socket services with a server definition): each
   server is ``python -m baton.appserver`` (or the definition's command) as a child process,
   through a :class:`~baton.spawner.local.LocalSpawner`.
+- :class:`RemoteFactory` (pool and socket services whose definition is bound to another host):
+  each server is a lease on a server of that host's spawner.
 - :class:`ZygoteFactory` (launch services): one zygote per service, started through a
   ``LocalSpawner``, forks each request's server (:class:`~baton.spawner.fork.ForkSpawner`).
 
@@ -25,6 +27,7 @@ from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.fork import ForkSpawner
 from baton.spawner.local import LocalSpawner
 from baton.spawner.plan import fill
+from baton.spawner.remote import JoinedHosts, RemoteSpawner
 
 #: The command of a server when its definition gives none of its own.
 DEFAULT_COMMAND = ("{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}")
@@ -48,6 +51,7 @@ class ServerRecipe:
         start_timeout: seconds a server has to start.
         run_dir: the folder for sockets.
         log: a file the servers' standard error is appended to (None: the control plane's).
+        host: the host whose spawner runs the definition's servers (None: this one).
     """
 
     service: str
@@ -61,6 +65,7 @@ class ServerRecipe:
     start_timeout: float = 60.0
     run_dir: Path = Path("run")
     log: Path | None = None
+    host: str | None = None
 
     def environ(self) -> dict[str, str]:
         """The whole environment of a server."""
@@ -113,6 +118,33 @@ class ProcessFactory:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+class RemoteFactory:
+    """Servers leased from the spawner of the definition's host (see ``spawner/remote.py``)."""
+
+    def __init__(self, recipe: ServerRecipe, hosts: JoinedHosts) -> None:
+        assert recipe.host is not None and recipe.definition is not None
+        self.recipe = recipe
+        self._hosts = hosts
+
+    async def open(self) -> None:
+        """Nothing to prepare: the host's spawner runs the servers."""
+
+    def spawner(self, server_id: str) -> Spawner:
+        """A lease on a server of the definition, from its host's spawner."""
+        recipe = self.recipe
+        assert recipe.host is not None and recipe.definition is not None
+        return RemoteSpawner(
+            self._hosts,
+            recipe.host,
+            recipe.definition,
+            client=f"service {recipe.service} ({server_id})",
+            timeout=recipe.start_timeout,
+        )
+
+    async def aclose(self) -> None:
+        """Nothing to release (each lease is given back when its server stops)."""
 
 
 class ZygoteFactory:

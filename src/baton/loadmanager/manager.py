@@ -21,6 +21,7 @@ from baton.errors import NotFound, UnknownService
 from baton.loadmanager.factory import (
     DEFAULT_COMMAND,
     ProcessFactory,
+    RemoteFactory,
     ServerRecipe,
     ZygoteFactory,
 )
@@ -30,6 +31,7 @@ from baton.registry.database import Database
 from baton.registry.enums import ServiceKind
 from baton.registry.specs import ServiceSpec
 from baton.settings import Settings
+from baton.spawner.remote import JoinedHosts
 
 logger = logging.getLogger(__name__)
 
@@ -64,12 +66,19 @@ class LoadManager:
         settings: the installation's settings.
         database: the registry.
         server_log: a file for the servers' standard error (None: this process's).
+        hosts: the spawners of other hosts that joined (for definitions bound to a host).
     """
 
     def __init__(
-        self, settings: Settings, database: Database, *, server_log: Path | None = None
+        self,
+        settings: Settings,
+        database: Database,
+        *,
+        server_log: Path | None = None,
+        hosts: JoinedHosts | None = None,
     ) -> None:
         self._server_log = server_log
+        self._hosts = hosts or JoinedHosts()
         self._settings = settings
         self._database = database
         self._pools: dict[str, tuple[ServiceSetup, ServicePool]] = {}
@@ -152,6 +161,8 @@ class LoadManager:
     def _factory(self, setup: ServiceSetup) -> ServerFactory | None:
         if setup.spec.kind is ServiceKind.LAUNCH:
             return ZygoteFactory(setup.recipe)
+        if setup.recipe.host is not None:
+            return RemoteFactory(setup.recipe, self._hosts)
         if setup.spec.server_definition is not None:
             return ProcessFactory(setup.recipe)
         return None  # a socket service of external servers
@@ -194,6 +205,7 @@ class LoadManager:
             command: tuple[str, ...] = DEFAULT_COMMAND
             environment: dict[str, str] = {}
             cwd: Path | None = None
+            host: str | None = None
             start_timeout = spec.settings.start_timeout
             if spec.server_definition is not None:
                 with contextlib.suppress(NotFound):
@@ -201,6 +213,7 @@ class LoadManager:
                     command = definition.command
                     environment = dict(definition.environment)
                     cwd = Path(definition.working_dir) if definition.working_dir else None
+                    host = definition.host
         recipe = ServerRecipe(
             service=name,
             libraries=folders,
@@ -213,5 +226,6 @@ class LoadManager:
             start_timeout=start_timeout,
             run_dir=self._settings.run_path,
             log=self._server_log,
+            host=host,
         )
         return ServiceSetup(spec, recipe)

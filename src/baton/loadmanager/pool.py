@@ -398,7 +398,9 @@ class ServicePool:
             logger.error("%s: %s (next start in %.1f s)", self.config.service, exc.detail, delay)
             server.set_state(ServerState.STOPPED)
             self._retire(server)
-            self._fail_first_waiter(f"no server of {self.config.service!r} could start")
+            self._fail_first_waiter(
+                f"no server of {self.config.service!r} could start: {exc.detail}"
+            )
             return
         if self.stopping:
             self._stop(server, grace=0.5)

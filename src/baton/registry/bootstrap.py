@@ -23,7 +23,7 @@ from baton.registry.enums import (
     ServiceKind,
 )
 from baton.registry.models import Group, Role
-from baton.registry.specs import ServerDefinitionSpec, ServiceSettings, ServiceSpec
+from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSettings, ServiceSpec
 from baton.registry.vault import Vault
 from baton.settings import CONFIG_FILE, Settings
 
@@ -32,6 +32,8 @@ SAMPLE_LIBRARY = "sample"
 SESSION_KEY_FILE = "session.key"
 #: The server definition of the application servers ``baton init`` creates.
 APPSERVER_DEFINITION = "appserver"
+#: The workspace (Jupyter kernel) definition ``baton init`` creates, disabled.
+WORKSPACE_DEFINITION = "workspace"
 #: The services ``baton init`` creates: a pool (the default service) and a launch service.
 DEFAULT_SERVICE = "default"
 LAUNCH_SERVICE = "launch"
@@ -183,7 +185,12 @@ def initialise(settings: Settings, *, database: Database | None = None) -> InitR
 
 
 def _create_services(session: Session) -> None:
-    """The application server definition and the two services of a new installation."""
+    """The server definitions and the two services of a new installation.
+
+    The workspace definition starts disabled: its kernels run any code their user types, as
+    the spawner's own account until it is given a launch credential or ``run_as_client``. An
+    administrator chooses the account, grants ``run``, then enables it (docs/spawner.md).
+    """
     if definitions.find(session, APPSERVER_DEFINITION) is None:
         definitions.create_definition(
             session,
@@ -192,6 +199,20 @@ def _create_services(session: Session) -> None:
                 kind=ServerKind.APPLICATION,
                 description="Baton application server (python -m baton.appserver).",
                 command=["{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}"],
+            ),
+            actor=INIT_ACTOR,
+        )
+    if definitions.find(session, WORKSPACE_DEFINITION) is None:
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name=WORKSPACE_DEFINITION,
+                kind=ServerKind.WORKSPACE,
+                description="Jupyter kernels (ipykernel) for POST /api/workspaces; choose their "
+                "account (credential or run_as_client), grant run, then enable.",
+                command=["{python}", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                pool=PoolSettings(max_servers=2, idle_timeout=3600),
+                enabled=False,
             ),
             actor=INIT_ACTOR,
         )

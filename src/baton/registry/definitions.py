@@ -124,6 +124,17 @@ def list_definitions(
     )
 
 
+def names_on_host(session: Session, host: str | None) -> list[str]:
+    """The enabled definitions bound to ``host`` (None: to no host, the control plane's)."""
+    statement = select(ServerDefinition.name).where(ServerDefinition.enabled.is_(True))
+    if host:
+        host_id = select(Host.id).where(Host.name == host).scalar_subquery()
+        statement = statement.where(ServerDefinition.host_id == host_id)
+    else:
+        statement = statement.where(ServerDefinition.host_id.is_(None))
+    return list(session.scalars(statement.order_by(ServerDefinition.name)))
+
+
 def all_names(session: Session) -> list[str]:
     """Every definition's name."""
     return list(session.scalars(select(ServerDefinition.name).order_by(ServerDefinition.name)))

@@ -14,7 +14,7 @@ from baton.registry.enums import Balancing, ServerKind, ServiceKind
 _NAME = r"^[A-Za-z][A-Za-z0-9_-]{0,63}$"
 _ADDRESS = re.compile(r"^[A-Za-z0-9_.:\[\]-]{1,255}:\d{1,5}$")
 _ENV_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,127}$")
-_PLACEHOLDERS = {"port", "host", "definition", "token", "python"}
+_PLACEHOLDERS = {"port", "host", "definition", "token", "python", "connection_file"}
 _FIELD = re.compile(r"\{([^{}]*)\}")
 
 
@@ -56,7 +56,8 @@ class ServerDefinitionSpec(Spec):
         min_length=1,
         max_length=256,
         description=(
-            "Argument vector; placeholders {port}, {host}, {definition}, {token}, {python}."
+            "Argument vector; placeholders {port}, {host}, {definition}, {token}, {python}, "
+            "and for workspace kernels {connection_file}."
         ),
     )
     working_dir: str = Field("", max_length=1024)

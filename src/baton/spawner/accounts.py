@@ -12,7 +12,9 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import stat
 from dataclasses import dataclass
+from pathlib import Path
 
 import pamela
 
@@ -47,6 +49,34 @@ class Account:
         if os.geteuid() != 0:
             raise LaunchRefused(self.name, "the spawner must run as root to switch user")
         return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
+
+
+def can_execute(account: Account, path: str) -> bool:
+    """Whether ``account`` may run the program at ``path``, by the permission bits.
+
+    Every folder on the way (to the link and to its target) must be searchable by it and the
+    program executable: an interpreter under ``/root`` (mode 0700) is not, for anyone else.
+    ACLs are not read.
+    """
+    real = os.path.realpath(path)
+    folders = {parent for link in (Path(path), Path(real)) for parent in link.parents}
+    try:
+        program = os.stat(real)
+        infos = [os.stat(folder) for folder in folders]
+    except OSError:
+        return False
+    if account.uid == 0:  # root searches every folder, and runs what anyone may
+        return bool(program.st_mode & 0o111)
+    return all(_may_search(account, info) for info in [*infos, program])
+
+
+def _may_search(account: Account, info: os.stat_result) -> bool:
+    """Whether the execute (search) bit that applies to ``account`` is set."""
+    if info.st_uid == account.uid:
+        return bool(info.st_mode & stat.S_IXUSR)
+    if info.st_gid == account.gid or info.st_gid in account.groups:
+        return bool(info.st_mode & stat.S_IXGRP)
+    return bool(info.st_mode & stat.S_IXOTH)
 
 
 def lookup(name: str, *, allow_root: bool = False) -> Account:

@@ -15,12 +15,9 @@ import logging
 import os
 from pathlib import Path
 
-from sqlalchemy import select
-
 from baton.errors import LaunchRefused, NotFound, SecretError
 from baton.registry import credentials, definitions
 from baton.registry.database import Database
-from baton.registry.models import Host, ServerDefinition
 from baton.registry.records import ServerDefinitionRecord
 from baton.registry.specs import PoolSettings
 from baton.registry.vault import Vault
@@ -37,13 +34,7 @@ def read_plans(
 ) -> list[ServerPlan]:
     """The plans of every enabled definition of ``host`` (None: the control plane's)."""
     with database.session() as session:
-        statement = select(ServerDefinition.name).where(ServerDefinition.enabled.is_(True))
-        if host:
-            host_id = select(Host.id).where(Host.name == host).scalar_subquery()
-            statement = statement.where(ServerDefinition.host_id == host_id)
-        else:
-            statement = statement.where(ServerDefinition.host_id.is_(None))
-        names = list(session.scalars(statement.order_by(ServerDefinition.name)))
+        names = definitions.names_on_host(session, host)
         records = [definitions.get_definition(session, name) for name in names]
         secrets: dict[str, tuple[str, str] | str] = {}
         needed = {record.credential for record in records if record.credential}
@@ -77,7 +68,7 @@ def plan_of(
             if settings.check_launch_passwords:
                 accounts.check_password(user, password, service=settings.pam_service)
         except (LaunchRefused, NotFound) as exc:
-            problem = exc.detail
+            account, problem = None, exc.detail
     elif not record.run_as_client and os.geteuid() == 0 and not settings.allow_root_servers:
         problem = (
             "it has no launch credential and the spawner runs as root "

@@ -111,8 +111,8 @@ class LocalSpawner(AddressedSpawner):
             return await self.stop_pid(grace, signal_group)
         process = self._process
         if process.returncode is None:
-            signal_group(process.pid, signal.SIGTERM)
-            if grace > 0:
+            if grace > 0:  # no grace: SIGKILL alone (a kill, not a polite stop)
+                signal_group(process.pid, signal.SIGTERM)
                 with contextlib.suppress(TimeoutError):
                     await asyncio.wait_for(process.wait(), grace)
             if process.returncode is None:

@@ -107,6 +107,8 @@ class DefinitionRun:
         failed: why it is FAILED ("" when it is not).
         paused: no new client is given a server (they wait); servers keep running.
         quiesced: no new client; servers stop once their clients left.
+        removed: the definition is gone (a refresh no longer has it); it is forgotten once its
+            servers stopped.
         waiting: clients waiting for a server now.
         turn: the round-robin position.
         counter: the number of the next server id.
@@ -118,6 +120,7 @@ class DefinitionRun:
     failed: str = ""
     paused: bool = False
     quiesced: bool = False
+    removed: bool = False
     waiting: int = 0
     turn: int = 0
     counter: int = 0

@@ -52,7 +52,8 @@ async def terminate(
     Returns once the process is gone (for a process that is not our child: once its parent
     reaped it).
     """
-    send(pid, signal.SIGTERM)
+    if grace > 0:  # no grace: SIGKILL alone
+        send(pid, signal.SIGTERM)
     loop = asyncio.get_running_loop()
     limit = loop.time() + grace
     while alive(pid) and loop.time() < limit:

@@ -25,6 +25,7 @@ from baton.settings import Settings
 from baton.spawner.catalog import read_plans
 from baton.spawner.plan import ServerPlan
 from baton.spawner.supervisor import Supervisor, SupervisorConfig
+from baton.spawner.workspaces import Workspaces
 
 
 @dataclass
@@ -72,15 +73,16 @@ class HostSpawner:
 
     Args:
         settings: the installation's settings (``[spawner]`` and the key ring's path).
-        database: the registry.
+        database: the registry (None when ``plans`` is given).
         host: the registry name of this host (None: the control plane's own spawner).
-        plans: where plans come from (default: the registry); tests pass their own.
+        plans: where plans come from (default: the registry); another host's spawner reads
+            them from the control plane.
     """
 
     def __init__(
         self,
         settings: Settings,
-        database: Database,
+        database: Database | None,
         *,
         host: str | None = None,
         plans: Callable[[], list[ServerPlan]] | None = None,
@@ -88,9 +90,15 @@ class HostSpawner:
         spawner = settings.spawner
         self.settings = settings
         self.host = host
-        self._read = plans or (
-            lambda: read_plans(database, settings.key_path, spawner, host=host)
-        )
+        if plans is None:
+            if database is None:
+                raise ValueError("a spawner reads its plans from the registry or from plans()")
+            registry = database
+
+            def plans() -> list[ServerPlan]:
+                return read_plans(registry, settings.key_path, spawner, host=host)
+
+        self._read = plans
         state = settings.spawner_state_path / f"{host or 'local'}.json"
         self.supervisor = Supervisor(
             SupervisorConfig(
@@ -105,12 +113,14 @@ class HostSpawner:
             )
         )
         self.operator = OperatorSession()
+        self.workspaces = Workspaces(settings, database, host=host)
 
     async def open(self) -> None:
         """Read the definitions, re-adopt what still runs, start the loop."""
         (self.settings.home / "logs").mkdir(parents=True, exist_ok=True, mode=0o700)
         plans = await anyio.to_thread.run_sync(self._read)
         await self.supervisor.open(plans)
+        await self.workspaces.open()
 
     async def refresh(self) -> list[str]:
         """Read the definitions again; the names of those now in effect."""
@@ -120,4 +130,5 @@ class HostSpawner:
 
     async def aclose(self) -> None:
         """Stop every server and the loop."""
+        await self.workspaces.aclose()
         await self.supervisor.aclose()

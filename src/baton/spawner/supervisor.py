@@ -210,15 +210,17 @@ class Supervisor:
             if run is None:
                 self._runs[name] = DefinitionRun(plan)
                 self._trace(f"{name}: new definition")
-            elif run.plan != plan:
-                run.plan = plan
-                run.quiesced = False
-                for server in run.servers.values():
-                    server.draining = True
-                self._trace(f"{name}: definition changed; its servers are replaced")
+            else:
+                if run.removed:  # back again
+                    run.removed = run.quiesced = False
+                if run.plan != plan:
+                    run.plan = plan
+                    for server in run.servers.values():
+                        server.draining = True
+                    self._trace(f"{name}: definition changed; its servers are replaced")
         for name, run in self._runs.items():
-            if name not in wanted and not run.quiesced:
-                run.quiesced = True
+            if name not in wanted and not run.removed:
+                run.removed = run.quiesced = True
                 self._trace(f"{name}: definition removed; its servers stop")
         self._mark()
 
@@ -314,16 +316,15 @@ class Supervisor:
                 for server in list(run.servers.values()):
                     if server.clients == 0 or server.state is not ProcessState.RUNNING:
                         self._stop(run, server, self.config.stop_grace)
-                if not run.servers and name not in self._wanted_names():
+                if not run.servers and run.removed:
                     del self._runs[name]
                 continue
             if run.failed:
                 continue
             self._retire(run, now)
+            if run.plan.problem:  # a refused launch account: nothing may start
+                continue
             self._grow(run, now)
-
-    def _wanted_names(self) -> set[str]:
-        return {name for name, run in self._runs.items() if not run.quiesced}
 
     def _watch(self, run: DefinitionRun, now: float) -> None:
         """Notice servers that died; forgive servers that have run long enough."""

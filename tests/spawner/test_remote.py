@@ -1,0 +1,229 @@
+"""A second spawner, started on this machine as if it were another host (its own port and
+state folder), joins the control plane with its host token and serves a pool service's
+servers; killed with -9 and started again, it re-adopts them."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import httpx
+import pytest
+
+from baton.api.app import create_app
+from baton.registry import access, definitions, hosts, libraries, services, users
+from baton.registry.enums import Action, PrincipalKind, ResourceKind, ServerKind, ServiceKind
+from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSpec
+from tests.api.conftest import PLAIN_PASSWORD, serve
+from tests.appserver.serverprocess import PATIENCE, pid_gone
+from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.spawner.children import assert_no_new_children, live_children
+
+BATON = str(Path(sys.executable).with_name("baton"))
+
+
+@pytest.fixture
+def database_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """SQLite only: the registry's backends are tested elsewhere."""
+    path = tmp_path / "registry.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite:///{path}"
+
+
+@pytest.fixture(autouse=True)
+def _nothing_left_behind() -> Iterator[None]:
+    """No process left behind (the descriptor check of the other spawner tests is left out: a
+    control plane served by uvicorn in a thread keeps its event loop's wake-up pipe)."""
+    before = live_children()
+    yield
+    assert_no_new_children(before)
+
+
+def parent_of(pid: int) -> int:
+    return int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[1])
+
+
+@contextmanager
+def host_spawner(home: Path, control_plane: str, token: str) -> Iterator[subprocess.Popen[str]]:
+    """``baton spawner`` as another host: its own home (state folder) and port."""
+    environment = {
+        **os.environ,
+        "BATON_HOME": str(home),
+        "BATON_SPAWNER__TOKEN": token,
+        "BATON_SPAWNER__ALLOW_ROOT_SERVERS": "true",  # CI runs as root; no credential here
+        "BATON_SPAWNER__TICK_SECONDS": "0.1",
+        "BATON_SPAWNER__STOP_GRACE": "2",
+    }
+    process = subprocess.Popen(
+        [BATON, "spawner", "--control-plane", control_plane, "--port", "0"],
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            process.terminate()
+            process.wait(PATIENCE * 2)
+        for stream in (process.stdout, process.stderr):
+            assert stream is not None
+            stream.close()
+
+
+def ready(process: subprocess.Popen[str]) -> str:
+    assert process.stdout is not None
+    line = process.stdout.readline()
+    assert line.startswith("listening tcp:"), line + (
+        process.stderr.read() if process.stderr else ""
+    )
+    return line.strip()
+
+
+def remote_pids(app: object) -> list[int]:
+    pool = app.state.broker.manager.pools()["remote"]  # type: ignore[attr-defined]
+    return sorted(s.spawner.pid for s in pool.servers if s.spawner and s.spawner.pid)
+
+
+def define_remote(installation: Installation) -> str:
+    """Host ``h2``, its definition ``remote-app`` and the pool service ``remote``; the token."""
+    with installation.database.session() as session:
+        sample = libraries.get_library(session, "sample").path
+        token = hosts.create_host(session, "h2").token
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name="remote-app",
+                kind=ServerKind.APPLICATION,
+                command=[
+                    "{python}",
+                    "-m",
+                    "baton.appserver",
+                    "--listen",
+                    "tcp:{host}:{port}",
+                    "--library",
+                    f"sample={sample}",
+                ],
+                host="h2",
+                pool=PoolSettings(max_servers=2, max_clients=1, idle_timeout=0),
+            ),
+        )
+        services.create_service(
+            session,
+            ServiceSpec(
+                name="remote",
+                kind=ServiceKind.POOL,
+                server_definition="remote-app",
+                libraries=["sample"],
+            ),
+        )
+    return token
+
+
+def test_a_second_spawner_serves_a_pool_through_the_control_plane(
+    installation: Installation, tmp_path: Path
+) -> None:
+    token = define_remote(installation)
+    app = create_app(installation.settings, installation.database)
+    with serve(app) as url:
+        admin = httpx.Client(base_url=url, auth=("admin", ADMIN_PASSWORD), timeout=30)
+        with admin:
+            # Before the host joined: a clear error naming the host.
+            answer = admin.get("/broker", params={"_SERVICE": "remote", "_PROGRAM": "sample.hello"})
+            assert answer.status_code >= 500 and "h2" in answer.text
+            home = tmp_path / "h2"
+            with host_spawner(home, url, token) as spawner:
+                ready(spawner)
+                deadline = time.monotonic() + PATIENCE
+                while not app.state.hosts.all():
+                    assert time.monotonic() < deadline, "the host did not join"
+                    time.sleep(0.02)
+                answer = admin.get(
+                    "/broker",
+                    params={"_SERVICE": "remote", "_PROGRAM": "sample.hello", "name": "Ada"},
+                )
+                assert answer.status_code == 200, answer.text
+                assert "Ada" in answer.text
+                [pid] = remote_pids(app)
+                assert parent_of(pid) == spawner.pid  # the other host's spawner started it
+
+                # kill -9 and start again: the same server, re-adopted, keeps serving.
+                spawner.kill()
+                spawner.wait(PATIENCE)
+                assert not pid_gone(pid)
+                with host_spawner(home, url, token) as again:
+                    ready(again)
+                    answer = admin.get(
+                        "/broker",
+                        params={"_SERVICE": "remote", "_PROGRAM": "sample.hello", "name": "Bo"},
+                    )
+                    assert answer.status_code == 200 and "Bo" in answer.text
+                    assert remote_pids(app) == [pid]
+                # A polite stop of the host's spawner stops its servers.
+                deadline = time.monotonic() + PATIENCE
+                while not pid_gone(pid):
+                    assert time.monotonic() < deadline, "the server outlived its spawner"
+                    time.sleep(0.02)
+
+
+def test_a_spawner_with_a_bad_token_is_refused(installation: Installation, tmp_path: Path) -> None:
+    with installation.database.session() as session:
+        token = hosts.create_host(session, "h2").token
+        hosts.new_token(session, "h2")  # the first token is revoked
+    app = create_app(installation.settings, installation.database)
+    with serve(app) as url, host_spawner(tmp_path / "h2", url, token) as spawner:
+        assert spawner.wait(PATIENCE) != 0
+        assert spawner.stderr is not None
+        assert "host token is wrong, revoked" in spawner.stderr.read()
+
+
+def test_users_ask_a_host_spawner_for_servers_with_their_own_credentials(
+    installation: Installation, tmp_path: Path
+) -> None:
+    token = define_remote(installation)
+    with installation.database.session() as session:
+        users.create_user(session, "bo", password=PLAIN_PASSWORD)
+        users.create_user(session, "cy", password=PLAIN_PASSWORD)
+        access.grant(
+            session,
+            PrincipalKind.USER,
+            "bo",
+            ResourceKind.SERVER_DEFINITION,
+            "remote-app",
+            Action.RUN,
+            granted_by="test",
+        )
+    app = create_app(installation.settings, installation.database)
+    with serve(app) as url, host_spawner(tmp_path / "h2", url, token) as spawner:
+        daemon = "http://" + ready(spawner).removeprefix("listening tcp:")
+        ask = {"definition": "remote-app"}
+        with httpx.Client(base_url=daemon, timeout=30) as client:
+            assert client.post("/v1/leases", json=ask).status_code == 401
+            wrong = client.post("/v1/leases", json=ask, auth=("bo", "wrong"))
+            assert wrong.status_code == 401
+            denied = client.post("/v1/leases", json=ask, auth=("cy", PLAIN_PASSWORD))
+            assert denied.status_code == 403 and "remote-app" in denied.json()["detail"]
+            assert client.get("/v1/servers", auth=("bo", PLAIN_PASSWORD)).status_code == 401
+            given = client.post("/v1/leases", json=ask, auth=("bo", PLAIN_PASSWORD))
+            assert given.status_code == 201, given.text
+            lease = given.json()
+            assert lease["address"].startswith("tcp:127.0.0.1:") and lease["pid"]
+            assert parent_of(lease["pid"]) == spawner.pid
+            mine = client.get(f"/v1/leases/{lease['lease']}", auth=("bo", PLAIN_PASSWORD))
+            assert mine.status_code == 200 and mine.json()["clients"] == 1
+            theirs = client.get(f"/v1/leases/{lease['lease']}", auth=("admin", ADMIN_PASSWORD))
+            assert theirs.status_code == 404  # another user's lease is not there for them
+            gone = client.delete(f"/v1/leases/{lease['lease']}", auth=("bo", PLAIN_PASSWORD))
+            assert gone.status_code == 204
+            unknown = client.post(
+                "/v1/leases", json={"definition": "nothing"}, auth=("admin", ADMIN_PASSWORD)
+            )
+            assert unknown.status_code == 404
