@@ -125,6 +125,15 @@ def define_remote(installation: Installation) -> str:
                 libraries=["sample"],
             ),
         )
+        services.create_service(
+            session,
+            ServiceSpec(
+                name="later",
+                kind=ServiceKind.POOL,
+                server_definition="remote-app",
+                libraries=["sample"],
+            ),
+        )
     return token
 
 
@@ -159,6 +168,13 @@ def test_a_second_spawner_serves_a_pool_through_the_control_plane(
                 spawner.kill()
                 spawner.wait(PATIENCE)
                 assert not pid_gone(pid)
+                # The host is away: a pool that needs a new server there says so.
+                answer = admin.get(
+                    "/broker", params={"_SERVICE": "later", "_PROGRAM": "sample.hello"}
+                )
+                assert answer.status_code == 503
+                assert "host &#x27;h2&#x27;" in answer.text or "host 'h2'" in answer.text
+                assert "did not answer" in answer.text
                 with host_spawner(home, url, token) as again:
                     ready(again)
                     answer = admin.get(

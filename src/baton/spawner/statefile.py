@@ -12,8 +12,12 @@ import contextlib
 import json
 import logging
 import os
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
+
+from baton.spawner.managed import DefinitionRun
+from baton.spawner.states import HAS_PROCESS
 
 logger = logging.getLogger(__name__)
 
@@ -57,3 +61,34 @@ class StateFile:
             with contextlib.suppress(OSError):
                 temporary.unlink()
             raise
+
+
+def describe(runs: Iterable[DefinitionRun]) -> dict[str, Any]:
+    """What is saved of ``runs``: each server with a process, FAILED marks, id counters."""
+    servers = []
+    failed, counters = {}, {}
+    for run in runs:
+        name = run.plan.definition
+        counters[name] = run.counter
+        if run.failed:
+            failed[name] = run.failed
+        for server in run.servers.values():
+            if server.state not in HAS_PROCESS or server.spawner is None:
+                continue
+            if server.spawner.pid is None:
+                continue
+            servers.append(
+                {
+                    "id": server.id,
+                    "definition": name,
+                    "plan": server.plan.fingerprint(),
+                    "state": str(server.state),
+                    "port": server.port,
+                    "token": server.token,
+                    "uses": server.uses,
+                    "started_at": server.started_at,
+                    "draining": server.draining,
+                    "spawner": server.spawner.get_state(),
+                }
+            )
+    return {"servers": servers, "failed": failed, "counters": counters}

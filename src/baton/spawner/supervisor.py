@@ -41,7 +41,7 @@ from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.local import LocalSpawner
 from baton.spawner.managed import DefinitionRun, Lease, ManagedServer
 from baton.spawner.plan import ServerPlan
-from baton.spawner.statefile import StateFile
+from baton.spawner.statefile import StateFile, describe
 from baton.spawner.states import HAS_PROCESS, ProcessState
 
 logger = logging.getLogger(__name__)
@@ -539,30 +539,7 @@ class Supervisor:
 
     def _save(self) -> None:
         self._dirty = False
-        servers = []
-        for run in self._runs.values():
-            for server in run.servers.values():
-                if server.state not in HAS_PROCESS or server.spawner is None:
-                    continue
-                if server.spawner.pid is None:
-                    continue
-                servers.append(
-                    {
-                        "id": server.id,
-                        "definition": run.plan.definition,
-                        "plan": server.plan.fingerprint(),
-                        "state": str(server.state),
-                        "port": server.port,
-                        "token": server.token,
-                        "uses": server.uses,
-                        "started_at": server.started_at,
-                        "draining": server.draining,
-                        "spawner": server.spawner.get_state(),
-                    }
-                )
-        failed = {name: run.failed for name, run in self._runs.items() if run.failed}
-        counters = {name: run.counter for name, run in self._runs.items()}
-        self._store.save({"servers": servers, "failed": failed, "counters": counters})
+        self._store.save(describe(self._runs.values()))
 
     def _readopt(self, saved: dict[str, Any]) -> None:
         """Take back the servers a previous spawner left running; stop what is not wanted."""
