@@ -8,6 +8,7 @@ drops it at the end. Under CI (``CI`` set) a missing PostgreSQL is a failure, no
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import tempfile
@@ -18,6 +19,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+import uvloop
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
@@ -164,8 +166,23 @@ def socket_dir() -> Iterator[Path]:
         yield Path(folder)
 
 
+@pytest.fixture(scope="session")
+def libuv_ready() -> None:
+    """Open libuv's process-wide pipe before any test counts descriptors.
+
+    uvicorn runs the control plane on uvloop; the first time a libuv loop starts a child
+    process, libuv opens a pipe for the whole process (its signal lock) that it never closes.
+    """
+
+    async def child() -> None:
+        process = await asyncio.create_subprocess_exec("true")
+        await process.wait()
+
+    uvloop.run(child())
+
+
 @pytest.fixture
-def no_leaked_descriptors() -> Iterator[None]:
+def no_leaked_descriptors(libuv_ready: None) -> Iterator[None]:
     """Fail the test if it leaves a socket, pipe or file open (Linux: reads /proc/self/fd)."""
     if not FDS.is_dir():  # pragma: no cover
         yield

@@ -7,7 +7,6 @@ that restarts and stops happen within a test.
 
 from __future__ import annotations
 
-import asyncio
 import sys
 import textwrap
 from collections.abc import Iterator
@@ -15,8 +14,6 @@ from contextlib import contextmanager
 from pathlib import Path
 
 import httpx
-import pytest
-import uvloop
 
 from baton.api.app import create_app
 from baton.registry import definitions, roles, users
@@ -43,21 +40,6 @@ TINY = """
         connection, _ = server.accept()
         connection.close()
 """
-
-
-@pytest.fixture(scope="session")
-def libuv_ready() -> None:
-    """Open libuv's process-wide pipe before any test counts descriptors.
-
-    uvicorn runs the control plane on uvloop; the first time a libuv loop starts a child
-    process, libuv opens a pipe for the whole process (its signal lock) that it never closes.
-    """
-
-    async def child() -> None:
-        process = await asyncio.create_subprocess_exec("true")
-        await process.wait()
-
-    uvloop.run(child())
 
 
 def tiny_definition(script: Path, name: str = "tiny") -> ServerDefinitionSpec:

@@ -347,7 +347,7 @@ def test_session_sign_out_clears_the_cookie(live: LiveServer) -> None:
     assert cleared[COOKIE]["max-age"] == "0"
     assert [event.actor for event in live.audit("signout")] == ["admin"]
     # A browser keeps the cookie from signing in and drops it on signing out.
-    with httpx.Client(base_url=live.url) as browser:
+    with live.client() as browser:
         signed_in = browser.post(
             "/api/session",
             json={"username": "admin", "password": live.installation.admin_password},

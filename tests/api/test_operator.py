@@ -13,11 +13,10 @@ import pytest
 from baton.registry import definitions
 from baton.registry.enums import AuditOutcome
 from tests.api.conftest import LiveServer
-from tests.api.operated import (  # noqa: F401 (libuv_ready: a fixture)
+from tests.api.operated import (
     OPERATOR,
     OPERATOR_PASSWORD,
     OTHER_OPERATOR,
-    libuv_ready,
     one_running,
     operated_control_plane,
     running,

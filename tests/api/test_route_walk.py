@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-import httpx
 import pytest
 
 from baton.api.app import create_app
@@ -154,7 +153,7 @@ def test_self_service_routes_work_for_plain_user(live: LiveServer) -> None:
 
 
 def test_unauthenticated_client_reaches_public_endpoints(live: LiveServer) -> None:
-    with httpx.Client(base_url=live.url) as client:
+    with live.client() as client:
         assert client.get("/healthz").json()["status"] == "ok"
         assert client.get("/openapi.json").status_code == 200
         assert client.get("/docs").status_code == 200

@@ -42,7 +42,6 @@ from baton.settings import load_settings
 from baton.spawner import accounts
 from baton.spawner.workspaces import shared_kernel_root
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
-from tests.api.operated import libuv_ready  # noqa: F401 (a fixture)
 from tests.appserver.serverprocess import pid_gone, wait_for
 from tests.conftest import ADMIN_PASSWORD, Installation
 from tests.spawner.children import live_children, nothing_left_behind  # noqa: F401 (a fixture)

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import httpx
-
 from tests.broker.conftest import Dispatcher
 
 
@@ -125,7 +123,7 @@ def test_invalid_utf8_is_a_400_naming_the_field(shared: Dispatcher) -> None:
 
 
 def test_welcome_page_lists_usable_services(shared: Dispatcher) -> None:
-    with httpx.Client(base_url=shared.url) as anonymous:
+    with shared.client() as anonymous:
         public = anonymous.get("/broker", headers={"Accept": "application/json"})
     with shared.plain() as client:
         signed_in = client.get("/broker")

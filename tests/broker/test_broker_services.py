@@ -5,8 +5,6 @@ from __future__ import annotations
 import asyncio
 import re
 
-import httpx
-
 from baton.loadmanager.connection import ServerConnection
 from tests.appserver.serverprocess import pid_gone, wait_for
 from tests.broker.conftest import Dispatcher
@@ -147,7 +145,7 @@ def test_debug_flags_are_masked_for_non_administrators(shared: Dispatcher) -> No
 
 
 def test_permissions(shared: Dispatcher) -> None:
-    with httpx.Client(base_url=shared.url) as anonymous:
+    with shared.client() as anonymous:
         needs_sign_in = anonymous.get("/broker", params={"_PROGRAM": "t.echo", "_SERVICE": "t"})
         public = anonymous.get("/broker", params={"_PROGRAM": "t.echo", "_SERVICE": "pub"})
         not_granted = anonymous.get("/broker", params={"_PROGRAM": "t.pid", "_SERVICE": "pub"})
@@ -165,7 +163,7 @@ def test_permissions(shared: Dispatcher) -> None:
 
 
 def test_a_cookie_form_post_from_another_site_is_refused(shared: Dispatcher) -> None:
-    with httpx.Client(base_url=shared.url) as browser:
+    with shared.client() as browser:
         signed_in = browser.post(
             "/api/session", json={"username": "plain", "password": "plain-password-1"}
         )

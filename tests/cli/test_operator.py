@@ -17,10 +17,9 @@ from typer.testing import Result
 from baton.cli.exits import ExitCode
 from baton.registry import tokens
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer
-from tests.api.operated import (  # noqa: F401 (libuv_ready: a fixture)
+from tests.api.operated import (
     OPERATOR,
     OPERATOR_PASSWORD,
-    libuv_ready,
     one_running,
     operated_control_plane,
 )

@@ -192,3 +192,34 @@ def test_a_definition_without_a_credential_is_refused_when_the_spawner_is_root(
     allowed = SpawnerSettings(allow_root_servers=True)
     plans = {p.definition: p for p in read_plans(installation.database, key, allowed)}
     assert plans["bare"].problem == ""
+
+
+def test_the_account_switch_works_under_uvloop(
+    os_account: tuple[str, str], shared_tiny: Path
+) -> None:
+    """``baton serve`` runs on uvloop, whose subprocesses refuse ``user=``/``group=``."""
+    import uvloop
+
+    from baton.spawner.base import LaunchSpec
+    from baton.spawner.local import LocalSpawner
+
+    user, _ = os_account
+    account = accounts.lookup(user)
+    spec = LaunchSpec(
+        name="tiny",
+        argv=(system_python(), "-S", str(shared_tiny), "0"),
+        env={"PATH": os.defpath},
+        account=account,
+    )
+
+    async def run() -> dict[str, list[int]]:
+        spawner = LocalSpawner(spec)
+        await spawner.start()
+        try:
+            assert spawner.pid is not None
+            return ids(spawner.pid)
+        finally:
+            await spawner.stop(grace=2)
+
+    found = uvloop.run(run())
+    assert found["Uid"][0] == account.uid and found["Gid"][0] == account.gid

@@ -23,7 +23,6 @@ from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSpec
 from tests.api.conftest import PLAIN_PASSWORD, serve
 from tests.appserver.serverprocess import PATIENCE, pid_gone
 from tests.conftest import ADMIN_PASSWORD, Installation
-from tests.spawner.children import assert_no_new_children, live_children
 
 BATON = str(Path(sys.executable).with_name("baton"))
 
@@ -34,15 +33,6 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     path = tmp_path / "registry.db"
     shutil.copyfile(sqlite_template, path)
     return f"sqlite:///{path}"
-
-
-@pytest.fixture(autouse=True)
-def _nothing_left_behind() -> Iterator[None]:
-    """No process left behind (the descriptor check of the other spawner tests is left out: a
-    control plane served by uvicorn in a thread keeps its event loop's wake-up pipe)."""
-    before = live_children()
-    yield
-    assert_no_new_children(before)
 
 
 def parent_of(pid: int) -> int:

@@ -48,7 +48,17 @@ class Account:
             return {}
         if os.geteuid() != 0:
             raise LaunchRefused(self.name, "the spawner must run as root to switch user")
-        return {"user": self.uid, "group": self.gid, "extra_groups": list(self.groups)}
+        uid, gid, groups = self.uid, self.gid, list(self.groups)
+
+        def become() -> None:
+            # In the child, between fork and exec: groups first, then gid, uid last (after
+            # setuid the process may no longer change the others). Not the user=/group=
+            # arguments: uvloop (baton serve's loop) refuses them.
+            os.setgroups(groups)
+            os.setgid(gid)
+            os.setuid(uid)
+
+        return {"preexec_fn": become}
 
 
 def can_execute(account: Account, path: str) -> bool:

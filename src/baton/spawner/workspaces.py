@@ -45,33 +45,35 @@ import anyio.to_thread
 
 from baton.errors import (
     Conflict,
-    InvalidInput,
     LaunchRefused,
     NotFound,
     PermissionDenied,
-    SecretError,
     SpawnError,
     SpawnFailed,
 )
-from baton.registry import access, audit, credentials, definitions, users
+from baton.registry import audit
 from baton.registry.access import Principal
 from baton.registry.database import Database
-from baton.registry.enums import Action, AuditOutcome, AuthSource, ResourceKind, ServerKind
+from baton.registry.enums import AuditOutcome
 from baton.registry.records import ServerDefinitionRecord
-from baton.registry.specs import PoolSettings
-from baton.registry.vault import Vault
 from baton.settings import Settings
 from baton.spawner import accounts
 from baton.spawner.accounts import Account
 from baton.spawner.base import LaunchSpec
-from baton.spawner.kernel import CONNECTION_FILE, KERNEL_ENV, ConnectionInfo, KernelSpawner
+from baton.spawner.kernel import (
+    CONNECTION_FILE,
+    KERNEL_ENV,
+    PORTS,
+    ConnectionInfo,
+    KernelSpawner,
+)
 from baton.spawner.plan import ServerPlan
 from baton.spawner.statefile import StateFile
 from baton.spawner.states import ProcessState, change_state
+from baton.spawner.workspace_plan import KIND, choose_definition, kernel_plan
 
 logger = logging.getLogger(__name__)
 
-KIND = ResourceKind.SERVER_DEFINITION
 #: Who the audit trail names for what the culler does.
 CULLER = "spawner"
 
@@ -216,7 +218,8 @@ class Workspaces:
         if user.user_id is None:
             raise PermissionDenied("start", "a workspace")
         self._check_open()
-        record = await anyio.to_thread.run_sync(self._choose, user, definition)
+        choose = partial(choose_definition, self._database, host=self.host)
+        record = await anyio.to_thread.run_sync(choose, user, definition)
         audit = partial(
             self._audit, "workspace.start", record.name, actor=user.name, remote_addr=remote_addr
         )
@@ -235,7 +238,8 @@ class Workspaces:
         self, user: Principal, owner_id: int, record: ServerDefinitionRecord
     ) -> _Kernel:
         """Start a kernel of ``record`` for ``user``; it once it runs."""
-        plan, account = await anyio.to_thread.run_sync(self._resolve, user, record)
+        resolve = partial(kernel_plan, self._database, self.settings)
+        plan, account = await anyio.to_thread.run_sync(resolve, user, record)
         self._check_open()
         kernel_id = secrets.token_hex(8)
         spec, folder = self._launch_spec(kernel_id, plan, account)
@@ -332,98 +336,7 @@ class Workspaces:
             connection=dict(spawner.connection_info or {}),
         )
 
-    # --- which definition, as whom ------------------------------------------------------------
-
-    def _choose(self, user: Principal, name: str | None) -> ServerDefinitionRecord:
-        """The definition called ``name``, or the first enabled one ``user`` may run (and, for
-        ``run_as_client``, is a host-authenticated user)."""
-        if self._database is None:
-            raise SpawnFailed("workspace", "this spawner has no registry to read definitions")
-        with self._database.session() as session:
-            if name is not None:
-                access.require(session, user, KIND, name, Action.RUN)
-                record = definitions.get_definition(session, name)
-                if record.kind is not ServerKind.WORKSPACE:
-                    raise InvalidInput("definition", f"{name!r} is not a workspace definition")
-                if record.host != self.host:
-                    where = f"host {record.host!r}" if record.host else "the control plane"
-                    raise Conflict(f"workspace definition {name!r} runs on {where}, not here")
-                if not record.enabled:
-                    raise Conflict(f"workspace definition {name!r} is disabled")
-                return record
-            found = definitions.list_definitions(session, kind=ServerKind.WORKSPACE, limit=10_000)
-            here = [record for record in found.items if record.host == self.host]
-            names = [record.name for record in here]
-            allowed = access.allowed_names(session, user, KIND, Action.RUN, names)
-            host_user = users.get_user(session, user.name).auth_source is AuthSource.HOST
-        if here and not allowed:
-            raise PermissionDenied(str(Action.RUN), "any workspace definition")
-        usable = [r for r in here if r.name in allowed and r.enabled]
-        if not usable:
-            raise Conflict("no workspace definition that you may run is enabled on this host")
-        # A local user has no OS account to run a run_as_client kernel as: those the user can
-        # use first; if there are none, the first, whose refusal says why.
-        mine = [r for r in usable if host_user or not r.run_as_client]
-        return (mine or usable)[0]
-
-    def _resolve(
-        self, user: Principal, record: ServerDefinitionRecord
-    ) -> tuple[ServerPlan, Account]:
-        """The plan of ``record`` for ``user``'s kernel, and the account it runs as.
-
-        Raises:
-            LaunchRefused: that account may not be used (see the module's notes).
-        """
-        assert self._database is not None  # _choose() said so otherwise
-        settings = self.settings.spawner
-        with self._database.session() as session:
-            secret: tuple[str, str] | None = None
-            if record.credential:
-                try:
-                    with Vault.using(self.settings.key_path) as vault:
-                        secret = credentials.reveal(session, vault, record.credential)
-                except (SecretError, OSError) as exc:
-                    problem = f"its secret cannot be read: {exc}"
-                    raise LaunchRefused(record.credential, problem) from exc
-            host_user = users.get_user(session, user.name).auth_source is AuthSource.HOST
-        me = accounts.current()
-        if secret is not None:
-            name, password = secret
-            account = accounts.lookup(name, allow_root=settings.allow_root_servers)
-            if settings.check_launch_passwords:
-                accounts.check_password(name, password, service=settings.pam_service)
-        elif record.run_as_client:
-            if not host_user:
-                raise LaunchRefused(
-                    user.name,
-                    f"definition {record.name!r} runs kernels as the signed-in user's own OS "
-                    "account, and only host-authenticated users have one",
-                )
-            account = accounts.lookup(user.name, allow_root=settings.allow_root_servers)
-        elif me.uid == 0 and not settings.allow_root_servers:
-            raise LaunchRefused(
-                me.name,
-                f"definition {record.name!r} has no launch credential and the spawner runs as "
-                "root (give it a credential or run_as_client, or set spawner.allow_root_servers)",
-            )
-        else:
-            account = me
-        if (account.uid, account.gid) != (os.geteuid(), os.getegid()) and os.geteuid() != 0:
-            raise LaunchRefused(
-                account.name,
-                f"the spawner runs as {me.name}, not as root: it can only start kernels as "
-                f"{me.name}",
-            )
-        plan = ServerPlan(
-            definition=record.name,
-            kind=record.kind,
-            command=record.command,
-            environment=dict(record.environment),
-            cwd=Path(record.working_dir) if record.working_dir else None,
-            account=account,
-            pool=PoolSettings.model_validate(record.pool),
-        )
-        return plan, account
+    # --- the kernel's command ----------------------------------------------------------------
 
     def _launch_spec(
         self, kernel_id: str, plan: ServerPlan, account: Account
@@ -591,7 +504,8 @@ class Workspaces:
         spec = LaunchSpec(name=f"workspace {kernel_id}", argv=("-",))
         spawner = KernelSpawner(spec, self._own_folder)
         spawner.load_state(dict(entry["spawner"]))
-        if spawner.poll() is not None or spawner.connection_info is None:
+        info = spawner.connection_info or {}
+        if spawner.poll() is not None or not all(key in info for key in (*PORTS, "key")):
             logger.info("workspaces: %s is gone since the last run", kernel_id)
             self._spawn(spawner.stop(self.settings.spawner.stop_grace), f"stop {kernel_id}")
             return
