@@ -477,21 +477,8 @@ def process_ids(pid: int) -> tuple[int, int]:
 
 
 @pytest.mark.root
-@pytest.mark.parametrize(
-    "server_loop",
-    [
-        "asyncio",
-        pytest.param(
-            "auto",
-            marks=pytest.mark.xfail(
-                reason="uvloop (baton serve's loop) refuses subprocess user/group/extra_groups: "
-                "KernelSpawner must switch accounts another way",
-                raises=AssertionError,
-                strict=True,
-            ),
-        ),
-    ],
-)
+# On uvloop, as under `baton serve`, and on asyncio's own loop: they start children differently.
+@pytest.mark.parametrize("server_loop", ["auto", "asyncio"])
 def test_a_host_user_gets_a_kernel_that_runs_as_their_own_account(
     live: LiveServer, installation: Installation, os_account: tuple[str, str]
 ) -> None:

@@ -18,6 +18,7 @@ from pathlib import Path
 from baton.errors import LaunchRefused, NotFound, SecretError
 from baton.registry import credentials, definitions
 from baton.registry.database import Database
+from baton.registry.enums import ServerKind
 from baton.registry.records import ServerDefinitionRecord
 from baton.registry.specs import PoolSettings
 from baton.registry.vault import Vault
@@ -36,6 +37,8 @@ def read_plans(
     with database.session() as session:
         names = definitions.names_on_host(session, host)
         records = [definitions.get_definition(session, name) for name in names]
+        # Workspace kernels are started per user by Workspaces, never kept by the supervisor.
+        records = [record for record in records if record.kind is not ServerKind.WORKSPACE]
         secrets: dict[str, tuple[str, str] | str] = {}
         needed = {record.credential for record in records if record.credential}
         if needed:

@@ -165,7 +165,11 @@ class KernelSpawner(AddressedSpawner):
         info |= dict(zip(PORTS, ports, strict=True))
         path = self._write(info)
         argv = [arg.replace(CONNECTION_FILE, str(path)) for arg in self.spec.argv[1:]]
-        output = self._log.open("ab") if self._log is not None else asyncio.subprocess.DEVNULL
+        try:
+            output = self._log.open("ab") if self._log is not None else asyncio.subprocess.DEVNULL
+        except OSError as exc:
+            path.unlink(missing_ok=True)
+            raise SpawnFailed(self.spec.name, f"its log cannot be opened: {exc}") from exc
         self._done, self.execution_state = False, "unknown"
         try:
             self._process = await asyncio.create_subprocess_exec(
@@ -182,6 +186,9 @@ class KernelSpawner(AddressedSpawner):
         except OSError as exc:
             path.unlink(missing_ok=True)
             raise SpawnFailed(self.spec.name, exc.strerror or str(exc)) from exc
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
         finally:
             if not isinstance(output, int):
                 output.close()
