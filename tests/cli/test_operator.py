@@ -90,6 +90,7 @@ def test_servers_and_definitions(operator: Operator, live: LiveServer) -> None:
     assert "tiny-1" in servers and "RUNNING" in servers and str(server["pid"]) in servers
     assert str(server["address"]) in only_tiny
     assert "tiny" in definitions and "1 running" in definitions and "ok" in definitions
+    assert "no other host's spawner has joined" in run(operator, "hosts")
 
 
 def test_stop_kill_and_quiesce(operator: Operator, live: LiveServer) -> None:

@@ -153,6 +153,11 @@ def test_a_second_spawner_serves_a_pool_through_the_control_plane(
                 assert "Ada" in answer.text
                 [pid] = remote_pids(app)
                 assert parent_of(pid) == spawner.pid  # the other host's spawner started it
+                [host] = admin.get("/api/operator/hosts").json()
+                assert host["name"] == "h2" and host["error"] == ""
+                assert [(s["definition"], s["pid"], s["clients"]) for s in host["servers"]] == [
+                    ("remote-app", pid, 1)
+                ]
 
                 # kill -9 and start again: the same server, re-adopted, keeps serving.
                 spawner.kill()
@@ -165,6 +170,8 @@ def test_a_second_spawner_serves_a_pool_through_the_control_plane(
                 assert answer.status_code == 503
                 assert "host &#x27;h2&#x27;" in answer.text or "host 'h2'" in answer.text
                 assert "did not answer" in answer.text
+                [host] = admin.get("/api/operator/hosts").json()
+                assert host["servers"] == [] and host["error"]  # the operator sees it is away
                 with host_spawner(home, url, token) as again:
                     ready(again)
                     answer = admin.get(

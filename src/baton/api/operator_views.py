@@ -46,6 +46,30 @@ class ServerView(View):
     response_time: float = Field(description="Moving average of its clients' durations (s).")
 
 
+class RemoteServerView(View):
+    """One server of another host's spawner, as that spawner reports it."""
+
+    id: str
+    definition: str
+    state: str
+    pid: int | None
+    address: str | None
+    uptime: float | None
+    clients: int
+    uses: int
+    problem: str
+
+
+class HostView(View):
+    """A host's spawner that joined the control plane, and its servers."""
+
+    name: str
+    url: str = Field(description="Where its spawner listens.")
+    silent: float = Field(description="Seconds since it last joined (it joins every 10 s).")
+    servers: list[RemoteServerView] = Field(description="Its servers ([] when it did not answer).")
+    error: str = Field(description="Why its servers could not be listed, or ''.")
+
+
 class DefinitionView(View):
     """One server definition this host's spawner runs, with the operator's switches."""
 

@@ -21,6 +21,7 @@ import typer
 
 from baton.api.operator_views import (
     DefinitionView,
+    HostView,
     RefreshResult,
     ServerView,
     SessionView,
@@ -49,6 +50,7 @@ app.add_typer(session_app, name="session")
 HELP = """\
 servers [DEFINITION]        every server: state, pid, address, uptime, clients, uses
 definitions                 every definition: failed, paused, quiesced, waiting, servers
+hosts                       other hosts' spawners that joined, and their servers
 stop ID | kill ID           stop a server (SIGTERM, then SIGKILL) | kill it at once
 quiesce ID                  a server takes no new client and stops once its clients left
 quiesce --definition DEF    the same for every server of a definition; none starts
@@ -162,6 +164,29 @@ def show_definitions(plane: ControlPlane) -> None:
     output.show(table)
     if not definitions:
         output.line("no definition runs on this host")
+
+
+def show_hosts(plane: ControlPlane) -> None:
+    """Print the other hosts' spawners and their servers as a table."""
+    hosts = plane.call("GET", f"{API}/hosts", list[HostView])
+    table = output.table("host", "spawner", "last join", "server", "state", "pid", "clients")
+    for host in hosts:
+        joined = f"{host.silent:.0f} s ago"
+        if host.error or not host.servers:
+            table.add_row(host.name, host.url, joined, host.error or "no server runs", "", "", "")
+        for server in host.servers:
+            table.add_row(
+                host.name,
+                host.url,
+                joined,
+                server.id,
+                server.state,
+                str(server.pid or "-"),
+                str(server.clients),
+            )
+    output.show(table)
+    if not hosts:
+        output.line("no other host's spawner has joined")
 
 
 def stop(plane: ControlPlane, server_id: str, *, kill: bool) -> None:
@@ -280,6 +305,8 @@ def run_line(plane: ControlPlane, words: list[str]) -> None:
             show_servers(plane, args[0] if args else None)
         case "definitions", []:
             show_definitions(plane)
+        case "hosts", []:
+            show_hosts(plane)
         case "stop" | "kill", [server_id]:
             stop(plane, server_id, kill=verb == "kill")
         case "quiesce", ["--definition", name]:
@@ -433,6 +460,12 @@ def servers_command(
 def definitions_command(ctx: typer.Context) -> None:
     """Every definition: failed, paused, quiesced, servers by state, waiting clients."""
     show_definitions(_plane(ctx))
+
+
+@app.command("hosts")
+def hosts_command(ctx: typer.Context) -> None:
+    """Other hosts' spawners that joined the control plane, and their servers."""
+    show_hosts(_plane(ctx))
 
 
 @app.command("stop")

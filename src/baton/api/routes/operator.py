@@ -20,6 +20,8 @@ error's code), or ``denied`` (another operator held the session).
 
 from __future__ import annotations
 
+import asyncio
+import time
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -27,13 +29,16 @@ from typing import Annotated, Any
 from weakref import WeakKeyDictionary
 
 import anyio.to_thread
+import httpx
 from fastapi import APIRouter, Path, Query, Request
 
 from baton.api.authentication import remote_address
 from baton.api.deps import Name, Operator
 from baton.api.operator_views import (
     DefinitionView,
+    HostView,
     RefreshResult,
+    RemoteServerView,
     ServerView,
     SessionView,
     StopResult,
@@ -49,6 +54,7 @@ from baton.registry import audit
 from baton.registry.access import Principal
 from baton.registry.database import Database
 from baton.registry.enums import AuditOutcome, Capability
+from baton.spawner.remote import JoinedHost, JoinedHosts
 from baton.spawner.service import HostSpawner
 from baton.spawner.supervisor import Supervisor
 
@@ -210,6 +216,26 @@ async def release_session(request: Request, principal: Operator) -> SessionView:
 
 
 # --- views -----------------------------------------------------------------------------------
+
+
+@router.get("/hosts", response_model=list[HostView], summary="Other hosts' spawners")
+async def list_hosts(request: Request, principal: Operator) -> list[HostView]:
+    """Every host spawner that joined, with the servers it runs (asked of each, in parallel)."""
+    joined: JoinedHosts = request.app.state.hosts
+
+    async def view(host: JoinedHost) -> HostView:
+        silent = time.monotonic() - host.seen
+        headers = {"Authorization": f"Bearer {host.secret}"}
+        try:
+            async with httpx.AsyncClient(headers=headers, timeout=5) as client:
+                answer = await client.get(f"{host.url}/v1/servers")
+            answer.raise_for_status()
+            servers = [RemoteServerView.model_validate(item) for item in answer.json()]
+        except (httpx.HTTPError, ValueError) as exc:
+            return HostView(name=host.name, url=host.url, silent=silent, servers=[], error=str(exc))
+        return HostView(name=host.name, url=host.url, silent=silent, servers=servers, error="")
+
+    return list(await asyncio.gather(*(view(host) for host in joined.all())))
 
 
 @router.get("/servers", response_model=list[ServerView], summary="This host's servers")
