@@ -240,3 +240,13 @@ def test_users_ask_a_host_spawner_for_servers_with_their_own_credentials(
                 "/v1/leases", json={"definition": "nothing"}, auth=("admin", ADMIN_PASSWORD)
             )
             assert unknown.status_code == 404
+        # An operator kills the server on that host through the control plane.
+        with httpx.Client(base_url=url, auth=("admin", ADMIN_PASSWORD), timeout=60) as admin:
+            operator = f"/api/operator/hosts/h2/servers/{lease['server']}"
+            killed = admin.post(f"{operator}/kill")
+            assert killed.status_code == 200, killed.text
+            assert killed.json() == {"server": lease["server"], "killed": True, "exit_status": -9}
+            assert pid_gone(lease["pid"])
+            assert admin.post(f"{operator}/kill").status_code == 404  # it is gone
+            assert admin.post("/api/operator/hosts/h9/servers/x-1/stop").status_code == 404
+            assert admin.post(f"{operator}/explode").status_code == 422

@@ -7,7 +7,9 @@ has the accounts), supervises their servers, and answers the control plane on it
 - ``POST /v1/leases`` ``{"definition", "client"}``: a server for one client (201 with ``lease``,
   ``server``, ``address``, ``pid``); the supervisor starts, balances and waits as configured;
 - ``GET /v1/leases/{lease}``: the state of the leased server; ``DELETE``: give it back;
-- ``GET /v1/servers``: every server; ``POST /v1/refresh``: read the definitions again.
+- ``GET /v1/servers``: every server; ``POST /v1/servers/{id}/stop`` or ``/kill``: an
+  operator's stop (SIGTERM then SIGKILL) or kill (SIGKILL at once), answered once it exited;
+  ``POST /v1/refresh``: read the definitions again.
 
 The control plane calls with ``Authorization: Bearer <secret>``, the secret this daemon made
 when it started and gave the control plane when it joined (with its host token). A user may ask
@@ -214,6 +216,18 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             return unauthorized()
         return JSONResponse([server_view(s) for s in spawner.supervisor.servers()])
 
+    async def stop(request: Request) -> Response:
+        if not authorized(request):
+            return unauthorized()
+        server_id, verb = request.path_params["server"], request.path_params["verb"]
+        if verb not in ("stop", "kill"):
+            return error(NotFound("operation", verb))
+        try:
+            status = await spawner.supervisor.stop_server(server_id, kill=verb == "kill")
+        except BatonError as exc:
+            return error(exc)
+        return JSONResponse({"server": server_id, "killed": verb == "kill", "exit_status": status})
+
     async def refresh(request: Request) -> Response:
         if not authorized(request):
             return unauthorized()
@@ -240,6 +254,7 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             Route("/v1/leases", lease, methods=["POST"]),
             Route("/v1/leases/{lease}", one_lease, methods=["GET", "DELETE"]),
             Route("/v1/servers", servers, methods=["GET"]),
+            Route("/v1/servers/{server}/{verb:str}", stop, methods=["POST"]),
             Route("/v1/refresh", refresh, methods=["POST"]),
         ],
         lifespan=lifespan,

@@ -49,7 +49,7 @@ from baton.api.operator_views import (
     server_view,
     session_view,
 )
-from baton.errors import BatonError, NotFound, OperatorBusy, PermissionDenied
+from baton.errors import BatonError, NotFound, OperatorBusy, PermissionDenied, SpawnFailed
 from baton.registry import audit
 from baton.registry.access import Principal
 from baton.registry.database import Database
@@ -236,6 +236,41 @@ async def list_hosts(request: Request, principal: Operator) -> list[HostView]:
         return HostView(name=host.name, url=host.url, silent=silent, servers=servers, error="")
 
     return list(await asyncio.gather(*(view(host) for host in joined.all())))
+
+
+@router.post(
+    "/hosts/{host}/servers/{server_id}/{verb}",
+    response_model=StopResult,
+    summary="Stop or kill a server of another host",
+)
+async def stop_remote_server(
+    request: Request,
+    host: Name,
+    server_id: ServerId,
+    verb: Annotated[str, Path(pattern=r"^(stop|kill)$", description="stop or kill.")],
+    principal: Operator,
+) -> StopResult:
+    """Have the host's spawner stop (SIGTERM, then SIGKILL) or kill (SIGKILL) one of its
+    servers; answers once it exited."""
+    joined: JoinedHosts = request.app.state.hosts
+    if host not in {known.name for known in joined.all()}:
+        raise NotFound("host spawner", host)
+    action, resource = f"operator.server.{verb}", f"host:{host}/server:{server_id}"
+    async with _changing(request, principal, action, resource) as change:
+        spawner = joined.get(host)
+        headers = {"Authorization": f"Bearer {spawner.secret}"}
+        try:
+            async with httpx.AsyncClient(headers=headers, timeout=60) as client:
+                answer = await client.post(f"{spawner.url}/v1/servers/{server_id}/{verb}")
+        except httpx.HTTPError as exc:
+            raise SpawnFailed(f"host {host!r}", f"its spawner did not answer: {exc}") from exc
+        if answer.status_code == 404:
+            raise NotFound("server", server_id)
+        if answer.status_code != 200:
+            raise SpawnFailed(f"host {host!r}", answer.text[:300])
+        result = StopResult.model_validate(answer.json())
+        change.detail["exit_status"] = result.exit_status
+    return result
 
 
 @router.get("/servers", response_model=list[ServerView], summary="This host's servers")
