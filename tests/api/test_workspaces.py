@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import os
 import pwd
-import secrets
 import shutil
 import signal
 import socket
@@ -44,6 +43,7 @@ from baton.spawner.workspaces import shared_kernel_root
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
 from tests.appserver.serverprocess import pid_gone, wait_for
 from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.osusers import throwaway_user
 from tests.spawner.children import live_children, nothing_left_behind  # noqa: F401 (a fixture)
 from tests.spawner.test_kernel import python_for, run_code
 
@@ -453,19 +453,11 @@ def test_a_restarted_control_plane_readopts_the_kernels(
 @pytest.fixture
 def os_account() -> Iterator[tuple[str, str]]:
     """A throwaway OS user with a password (root only; CI runs as root)."""
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        if os.environ.get("CI"):
-            pytest.fail("kernels of a host user's own account need root and useradd under CI")
-        pytest.skip("kernels of a host user's own account need root to create an OS user")
-    name = f"bt{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(12)
-    subprocess.run(["useradd", "--no-create-home", name], check=True)
-    try:
-        subprocess.run(["chpasswd"], input=f"{name}:{password}", text=True, check=True)
-        yield name, password
-    finally:
-        shutil.rmtree(shared_kernel_root() / name, ignore_errors=True)
-        subprocess.run(["userdel", name], check=False)
+    with throwaway_user("kernels of a host user's own account") as (name, password):
+        try:
+            yield name, password
+        finally:
+            shutil.rmtree(shared_kernel_root() / name, ignore_errors=True)
 
 
 def process_ids(pid: int) -> tuple[int, int]:

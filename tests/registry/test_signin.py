@@ -2,10 +2,7 @@
 
 from __future__ import annotations
 
-import os
 import secrets
-import shutil
-import subprocess
 from collections.abc import Iterator
 
 import pytest
@@ -18,6 +15,7 @@ from baton.registry.enums import AuthSource
 from baton.registry.models import BrowserSession
 from baton.registry.signin import Attempt, SignIn, SignInThrottle, VerifiedPasswords
 from baton.settings import AuthSettings
+from tests.osusers import throwaway_user
 
 ATTEMPT = Attempt(remote_addr="192.0.2.7")
 
@@ -180,18 +178,8 @@ def test_expired_browser_session(sign_in: SignIn, database: Database) -> None:
 @pytest.fixture
 def os_account() -> Iterator[tuple[str, str]]:
     """A throwaway OS user with a password (root only; CI runs as root)."""
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        if os.environ.get("CI"):
-            pytest.fail("host authentication tests need root and useradd under CI")
-        pytest.skip("host authentication tests need root to create an OS user")
-    name = f"bt{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(12)
-    subprocess.run(["useradd", "--no-create-home", name], check=True)
-    try:
-        subprocess.run(["chpasswd"], input=f"{name}:{password}", text=True, check=True)
-        yield name, password
-    finally:
-        subprocess.run(["userdel", name], check=False)
+    with throwaway_user("host authentication tests") as account:
+        yield account
 
 
 @pytest.mark.root

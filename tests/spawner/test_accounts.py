@@ -8,7 +8,6 @@ import os
 import pwd
 import secrets
 import shutil
-import subprocess
 import sys
 import tempfile
 import textwrap
@@ -28,6 +27,7 @@ from baton.spawner.catalog import read_plans
 from baton.spawner.states import ProcessState
 from baton.spawner.supervisor import Supervisor, SupervisorConfig
 from tests.conftest import Installation
+from tests.osusers import need_root, throwaway_user
 from tests.spawner.test_supervisor import TINY, until
 
 pytestmark = pytest.mark.anyio
@@ -41,27 +41,14 @@ def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     return f"sqlite:///{path}"
 
 
-def need_root() -> None:
-    if os.geteuid() != 0 or shutil.which("useradd") is None:
-        if os.environ.get("CI"):
-            pytest.fail("launch account tests need root and useradd under CI")
-        pytest.skip("launch account tests need root to create OS users")
+WHAT = "launch account tests"
 
 
 @pytest.fixture
 def os_account() -> Iterator[tuple[str, str]]:
     """A throwaway OS user with a password, in a throwaway supplementary group."""
-    need_root()
-    name, group = f"bt{secrets.token_hex(4)}", f"bg{secrets.token_hex(4)}"
-    password = secrets.token_urlsafe(12)
-    subprocess.run(["groupadd", group], check=True)
-    subprocess.run(["useradd", "--no-create-home", "-G", group, name], check=True)
-    try:
-        subprocess.run(["chpasswd"], input=f"{name}:{password}", text=True, check=True)
-        yield name, password
-    finally:
-        subprocess.run(["userdel", name], check=False)
-        subprocess.run(["groupdel", group], check=False)
+    with throwaway_user(WHAT, with_group=True) as account:
+        yield account
 
 
 @pytest.fixture
@@ -167,7 +154,7 @@ async def test_a_wrong_launch_password_is_refused_with_a_clear_error(
 
 
 def test_root_and_unknown_users_are_refused() -> None:
-    need_root()
+    need_root(WHAT)
     with pytest.raises(LaunchRefused, match="may not run as root"):
         accounts.lookup("root")
     assert accounts.lookup("root", allow_root=True).uid == 0
@@ -178,7 +165,7 @@ def test_root_and_unknown_users_are_refused() -> None:
 def test_a_definition_without_a_credential_is_refused_when_the_spawner_is_root(
     installation: Installation, shared_tiny: Path
 ) -> None:
-    need_root()
+    need_root(WHAT)
     with installation.database.session() as session:
         definitions.create_definition(
             session,

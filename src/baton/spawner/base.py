@@ -9,11 +9,13 @@ issue builds on that). Every backend passes the same conformance test
 
 from __future__ import annotations
 
+import shutil
 from abc import ABC, abstractmethod
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from baton.errors import SpawnFailed
 from baton.spawner.accounts import Account
 
 #: The JSON-compatible state a spawner saves and re-loads.
@@ -39,6 +41,17 @@ class LaunchSpec:
     cwd: Path | None = None
     start_timeout: float = 60.0
     account: Account | None = None
+
+    def executable(self) -> str:
+        """The path of ``argv[0]``, looked up on the spec's own ``PATH``.
+
+        Raises:
+            SpawnFailed: there is no such executable.
+        """
+        found = shutil.which(self.argv[0], path=self.env.get("PATH"))
+        if found is None:
+            raise SpawnFailed(self.name, f"{self.argv[0]!r} is not an executable")
+        return found
 
     def process_options(self) -> dict[str, object]:
         """Keyword arguments that start the child as :attr:`account` (none for the spawner's)."""

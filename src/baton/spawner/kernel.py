@@ -21,7 +21,6 @@ import contextlib
 import json
 import os
 import secrets
-import shutil
 import signal
 import socket
 import sys
@@ -144,9 +143,7 @@ class KernelSpawner(AddressedSpawner):
     async def start(self) -> str:
         if self._process is not None or self.pid is not None:
             raise RuntimeError("a spawner starts its server once")
-        executable = shutil.which(self.spec.argv[0], path=self.spec.env.get("PATH"))
-        if executable is None:
-            raise SpawnFailed(self.spec.name, f"{self.spec.argv[0]!r} is not an executable")
+        executable = self.spec.executable()
         options = self.spec.process_options()
         deadline = asyncio.get_running_loop().time() + self.spec.start_timeout
         for attempt in range(1, PORT_ATTEMPTS + 1):

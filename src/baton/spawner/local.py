@@ -12,7 +12,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import shutil
 import signal
 from pathlib import Path
 
@@ -45,9 +44,7 @@ class LocalSpawner(AddressedSpawner):
     async def start(self) -> str:
         if self._process is not None or self.pid is not None:
             raise RuntimeError("a spawner starts its server once")
-        executable = shutil.which(self.spec.argv[0], path=self.spec.env.get("PATH"))
-        if executable is None:
-            raise SpawnFailed(self.spec.name, f"{self.spec.argv[0]!r} is not an executable")
+        executable = self.spec.executable()
         options = self.spec.process_options()
         errors = self._log.open("ab") if self._log is not None else None
         try:
