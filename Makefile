@@ -16,7 +16,8 @@ $(STAMP): $(BIN)/python pyproject.toml
 	touch $(STAMP)
 
 serve: $(STAMP)
-	$(BIN)/baton init --if-needed
+	@# As root, servers run as the system account `baton` (created once), never as root.
+	$(BIN)/baton init --if-needed $$([ "$$(id -u)" = 0 ] && echo --server-account baton)
 	$(BIN)/baton serve
 
 test: $(STAMP)

@@ -30,6 +30,10 @@ from baton.registry.models import Base
 from baton.settings import Settings, load_settings
 
 ADMIN_PASSWORD = "correct-horse-battery"
+#: The spawner settings of test installations: the suite runs as root in CI, and its
+#: installations live in folders only root can enter, so their servers run as root (the tests
+#: of launch accounts and of the refusal set their own).
+TEST_SPAWNER = {"allow_root_servers": True}
 PG_ENV = "BATON_TEST_DATABASE_URL"
 
 
@@ -139,6 +143,7 @@ def installation(tmp_path: Path, database_url: str) -> Iterator[Installation]:
         environ={},
         database_url=database_url,
         admin_password=ADMIN_PASSWORD,
+        spawner=TEST_SPAWNER,
     )
     db = Database(database_url)
     initialise(settings, database=db)

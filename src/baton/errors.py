@@ -38,6 +38,7 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
     │   ├── ProgramFailed            the program raised or exited with an error (HTTP 500)
     │   ├── BadProgramHeader         the program's header block is malformed (HTTP 502)
     │   ├── ServerLost               the application server died or broke the protocol (HTTP 502)
+    │   │   └── ConnectionRefusedByServer  it refused the connection's HELLO (ticket) (HTTP 502)
     │   ├── RequestTimeout           the program ran past the service's timeout (HTTP 504)
     │   └── NoServerAvailable        no server took the request in time (HTTP 503, Retry-After)
     │       ├── QueueFull            ``max_queue`` requests already wait
@@ -374,6 +375,19 @@ class ServerLost(DispatchError):
         super().__init__(f"the server running {program!r} was lost: {problem}")
         self.program = program
         self.problem = problem
+
+
+class ConnectionRefusedByServer(ServerLost):
+    """The application server refused the connection: it opened without a HELLO, or with one
+    whose ticket the server does not accept (``reason`` is the server's sentence)."""
+
+    code = "connection_refused"
+
+    def __init__(self, program: str, reason: str) -> None:
+        DispatchError.__init__(self, f"the server for {program!r} refused the connection: {reason}")
+        self.program = program
+        self.problem = reason
+        self.reason = reason
 
 
 class RequestTimeout(DispatchError):

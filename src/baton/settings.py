@@ -176,6 +176,13 @@ class SpawnerSettings(_Section):
     allow_root_servers: bool = Field(
         False, description="Let a launch credential name root (uid 0); refused by default."
     )
+    server_account: str = Field(
+        "",
+        max_length=32,
+        description="OS account that servers of definitions without a launch credential run "
+        "as when the spawner runs as root (`baton init --server-account NAME` creates it); "
+        "empty: such definitions are refused.",
+    )
     check_launch_passwords: bool = Field(
         True, description="Check a launch credential's password against the host (PAM)."
     )

@@ -59,6 +59,7 @@ def test_servers_and_definitions_are_listed(live: LiveServer) -> None:
     assert [item for item in listed if item["name"] == "tiny"] == [
         {
             "name": "tiny",
+            "service": None,
             "kind": "application",
             "problem": "",
             "failed": None,

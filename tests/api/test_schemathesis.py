@@ -32,7 +32,7 @@ from baton.registry.bootstrap import initialise
 from baton.registry.database import Database
 from baton.settings import load_settings
 from tests.api.conftest import serve
-from tests.conftest import ADMIN_PASSWORD
+from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER
 
 #: Routes the app adds itself, next to its routers'.
 APP_ROUTES = [("GET", "/healthz"), ("GET", "/metrics")]
@@ -65,6 +65,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
         environ={},
         database_url=f"sqlite:///{root / 'registry.db'}",
         admin_password=ADMIN_PASSWORD,
+        spawner=TEST_SPAWNER,
     )
     database = Database(settings_.registry_url)
     initialise(settings_, database=database)

@@ -8,7 +8,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,13 +67,24 @@ class ServerProcess:
 
     @classmethod
     def start(
-        cls, library: Path, log: Path, listen: str = "tcp:127.0.0.1:0", *options: str
+        cls,
+        library: Path,
+        log: Path,
+        listen: str = "tcp:127.0.0.1:0",
+        *options: str,
+        env: Mapping[str, str] | None = None,
     ) -> ServerProcess:
-        """Start a server on ``listen`` with ``library`` registered as ``t``; wait until ready."""
+        """Start a server on ``listen`` with ``library`` registered as ``t``; wait until ready.
+
+        ``env`` is added to this process's environment for the server.
+        """
         command = [sys.executable, "-m", "baton.appserver", "--listen", listen]
         command += ["--library", f"t={library}", *options]
+        environment = {**os.environ, **(env or {})}
         with log.open("wb") as errors:
-            process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=errors)
+            process = subprocess.Popen(
+                command, stdout=subprocess.PIPE, stderr=errors, env=environment
+            )
         assert process.stdout is not None
         line = process.stdout.readline().decode()
         if not line.startswith("listening "):

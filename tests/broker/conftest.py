@@ -41,7 +41,7 @@ from baton.registry.specs import ServiceSettings, ServiceSpec
 from baton.settings import load_settings
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
 from tests.broker.programs import PROGRAMS
-from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER, Installation
 
 
 @pytest.fixture
@@ -57,7 +57,13 @@ def _installation(home: Path, sqlite_template: Path) -> Iterator[Installation]:
     path = home.parent / "registry.db"
     shutil.copyfile(sqlite_template, path)
     url = f"sqlite:///{path}"
-    settings = load_settings(home, environ={}, database_url=url, admin_password=ADMIN_PASSWORD)
+    settings = load_settings(
+        home,
+        environ={},
+        database_url=url,
+        admin_password=ADMIN_PASSWORD,
+        spawner=TEST_SPAWNER,
+    )
     database = Database(url)
     initialise(settings, database=database)
     try:

@@ -6,6 +6,8 @@ import asyncio
 import re
 
 from baton.loadmanager.connection import ServerConnection
+from baton.loadmanager.server import ServerHandle
+from baton.protocol.tickets import hello_for
 from tests.appserver.serverprocess import pid_gone, wait_for
 from tests.broker.conftest import Dispatcher
 
@@ -70,10 +72,10 @@ def test_an_unknown_session_runs_the_services_invalid_session_program(shared: Di
 def test_an_expired_session(shared: Dispatcher) -> None:
     with shared.plain() as client:
         shared.broker(client, _PROGRAM="t.echo", _SERVICE="t")
-        addresses = [s.address for s in shared.pool("t").servers if s.address]
+        servers = [server for server in shared.pool("t").servers if server.address]
 
         def live() -> int:  # asked of the servers: a request would keep the session alive
-            return sum(asyncio.run(_sessions(address)) for address in addresses)
+            return sum(asyncio.run(_sessions(server)) for server in servers)
 
         before = live()
         first = shared.broker(client, _PROGRAM="t.counter", _SERVICE="t", timeout="0.3")
@@ -90,8 +92,13 @@ def test_an_expired_session(shared: Dispatcher) -> None:
     assert answer.status_code == 404
 
 
-async def _sessions(address: str) -> int:
-    connection = await ServerConnection.open(address)
+async def _sessions(server: ServerHandle) -> int:
+    # A connection of our own (the handle's idle ones belong to the dispatcher's event loop),
+    # opened with the HELLO a supervised server requires.
+    assert server.address is not None
+    ticket = await server.spawner.ticket() if server.spawner is not None else None
+    hello = hello_for(ticket) if ticket is not None else None
+    connection = await ServerConnection.open(server.address, hello=hello)
     try:
         reply = await connection.status(5.0)
     finally:

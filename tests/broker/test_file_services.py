@@ -10,7 +10,7 @@ from baton.errors import ConfigError
 from baton.loadmanager.manager import LoadManager
 from baton.registry.enums import ServiceKind
 from baton.settings import load_settings
-from tests.conftest import Installation
+from tests.conftest import TEST_SPAWNER, Installation
 
 FILE = """
 [dispatcher.services.reports]
@@ -33,7 +33,9 @@ async def test_file_services_are_served_and_win_over_the_registry(
 ) -> None:
     home = installation.settings.home
     (home / "baton.toml").write_text(FILE)
-    settings = load_settings(home, environ={}, database_url=installation.settings.registry_url)
+    settings = load_settings(
+        home, environ={}, database_url=installation.settings.registry_url, spawner=TEST_SPAWNER
+    )
     manager = LoadManager(settings, installation.database)
     try:
         reports = await manager.pool("reports")

@@ -59,7 +59,11 @@ def test_services_without_a_control_plane(cli: Cli) -> None:
 def test_services_of_a_running_control_plane(installation: Installation, tmp_path: Path) -> None:
     """A real `baton serve` and a real `baton` command: the pool shows up once it served."""
     port = _free_port()
-    env = {**os.environ, "BATON_DATABASE_URL": installation.settings.registry_url}
+    env = {
+        **os.environ,
+        "BATON_DATABASE_URL": installation.settings.registry_url,
+        "BATON_SPAWNER__ALLOW_ROOT_SERVERS": "true",  # CI runs as root; see TEST_SPAWNER
+    }
     home = str(installation.settings.home)
     log = tmp_path / "serve.log"
     baton = shutil.which("baton", path=str(Path(sys.executable).parent)) or "baton"

@@ -25,6 +25,9 @@ uploaded_files = st.builds(
 )
 
 FRAMES: dict[FrameKind, st.SearchStrategy[frames.Frame]] = {
+    FrameKind.HELLO: st.builds(
+        frames.Hello, lease=names, expires=counts, nonce=names, time=counts, proof=names
+    ),
     FrameKind.REQUEST: st.builds(
         frames.Request,
         request_id=names,

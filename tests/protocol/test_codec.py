@@ -51,6 +51,20 @@ def data_body(chunk: bytes) -> bytes:
     return body(*envelope(), ("chunk", packed(chunk)))
 
 
+def hello_body(**changed: object) -> bytes:
+    """A HELLO body with some fields changed (None: left out)."""
+    fields: dict[str, object] = {
+        "lease": "l1",
+        "expires": 2_000_000_000,
+        "nonce": "n1",
+        "time": 1_700_000_000,
+        "proof": "ab",
+    }
+    fields.update(changed)
+    entries = [(name, packed(value)) for name, value in fields.items() if value is not None]
+    return body(*envelope("HELLO"), *entries)
+
+
 # --- round trips -------------------------------------------------------------------------------
 
 
@@ -104,6 +118,24 @@ def test_a_request_keeps_repeated_fields_files_and_env() -> None:
     assert back == request
     assert isinstance(back, frames.Request)
     assert back.fields[1:] == (("tag", "a"), ("tag", "b"))
+
+
+def test_a_hello_carries_its_fields_in_order() -> None:
+    hello = frames.Hello(lease="l1", expires=2_000_000_000, nonce="n1", time=1, proof="ab")
+
+    wire = encode(hello)
+
+    assert decode(wire) == hello
+    assert list(msgpack.unpackb(wire[4:])) == [
+        "version",
+        "kind",
+        "lease",
+        "expires",
+        "nonce",
+        "time",
+        "proof",
+    ]
+    assert decode_body(hello_body()) == frames.Hello("l1", 2_000_000_000, "n1", 1_700_000_000, "ab")
 
 
 def test_keys_may_come_in_any_order_and_numbers_as_integers() -> None:
@@ -389,6 +421,13 @@ MALFORMED_BODIES: list[tuple[str, bytes, str | None, str | None, str]] = [
         "env['A']",
         "expected text",
     ),
+    ("hello missing proof", hello_body(proof=None), "HELLO", "proof", "missing"),
+    ("hello empty lease", hello_body(lease=""), "HELLO", "lease", "must not be empty"),
+    ("hello empty nonce", hello_body(nonce=""), "HELLO", "nonce", "must not be empty"),
+    ("hello float time", hello_body(time=1.5), "HELLO", "time", "found a float"),
+    ("hello text expiry", hello_body(expires="9"), "HELLO", "expires", "found text"),
+    ("hello negative expiry", hello_body(expires=-1), "HELLO", "expires", "is not in 0.."),
+    ("hello binary proof", hello_body(proof=b"ab"), "HELLO", "proof", "found binary"),
 ]
 
 

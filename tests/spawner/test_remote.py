@@ -4,6 +4,7 @@ servers; killed with -9 and started again, it re-adopts them."""
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 import subprocess
@@ -17,6 +18,9 @@ import httpx
 import pytest
 
 from baton.api.app import create_app
+from baton.loadmanager.connection import ServerConnection
+from baton.protocol import frames
+from baton.protocol.tickets import Ticket, hello_for
 from baton.registry import access, definitions, hosts, libraries, services, users
 from baton.registry.enums import Action, PrincipalKind, ResourceKind, ServerKind, ServiceKind
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSpec
@@ -198,6 +202,23 @@ def test_a_spawner_with_a_bad_token_is_refused(installation: Installation, tmp_p
         assert "host token is wrong, revoked" in spawner.stderr.read()
 
 
+def ping(address: str, hello: frames.Hello | None) -> str:
+    """What a server answers a PING on a new connection opened with ``hello``."""
+
+    async def exchange() -> str:
+        connection = await ServerConnection.open(address, hello=hello)
+        try:
+            await connection.send(frames.Ping())
+            answer = await asyncio.wait_for(connection.receive(), PATIENCE)
+        finally:
+            await connection.aclose()
+        if isinstance(answer, frames.Error):
+            return f"ERROR {answer.code}"
+        return answer.kind.value
+
+    return asyncio.run(exchange())
+
+
 def test_users_ask_a_host_spawner_for_servers_with_their_own_credentials(
     installation: Installation, tmp_path: Path
 ) -> None:
@@ -234,6 +255,22 @@ def test_users_ask_a_host_spawner_for_servers_with_their_own_credentials(
             assert mine.status_code == 200 and mine.json()["clients"] == 1
             theirs = client.get(f"/v1/leases/{lease['lease']}", auth=("admin", ADMIN_PASSWORD))
             assert theirs.status_code == 404  # another user's lease is not there for them
+            # The lease's ticket opens connections to the server; nothing else does.
+            ticket = Ticket(**lease["ticket"])
+            assert ticket.lease == lease["lease"] and not ticket.expiring()
+            assert ping(lease["address"], hello_for(ticket)) == "PONG"
+            assert ping(lease["address"], None) == "ERROR refused"
+            forged = Ticket(ticket.lease, ticket.expires, "0" * 64)
+            assert ping(lease["address"], hello_for(forged)) == "ERROR refused"
+            renewed = client.post(
+                f"/v1/leases/{lease['lease']}/ticket", auth=("bo", PLAIN_PASSWORD)
+            )
+            assert renewed.status_code == 200 and renewed.json()["expires"] >= ticket.expires
+            assert ping(lease["address"], hello_for(Ticket(**renewed.json()))) == "PONG"
+            stolen = client.post(
+                f"/v1/leases/{lease['lease']}/ticket", auth=("admin", ADMIN_PASSWORD)
+            )
+            assert stolen.status_code == 404
             gone = client.delete(f"/v1/leases/{lease['lease']}", auth=("bo", PLAIN_PASSWORD))
             assert gone.status_code == 204
             unknown = client.post(

@@ -103,14 +103,14 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         secure=settings.auth.secure_cookie,
     )
     hosts_joined = JoinedHosts()
-    manager = LoadManager(settings, db, hosts=hosts_joined)
+    spawner = HostSpawner(settings, db)
+    manager = LoadManager(settings, db, hosts=hosts_joined, local=spawner)
     recorder = RequestRecorder(db)
     authenticator = BrokerAuthenticator(
         sign_in, cookie, db, ttl=settings.dispatcher.refresh_seconds
     )
     broker = Broker(settings, db, authenticator, manager, recorder, metrics)
     metrics.watch_pools(manager.pools)
-    spawner = HostSpawner(settings, db)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:

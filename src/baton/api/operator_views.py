@@ -73,7 +73,13 @@ class HostView(View):
 class DefinitionView(View):
     """One server definition this host's spawner runs, with the operator's switches."""
 
-    name: str
+    name: str = Field(
+        description="The definition's name; ``definition.service`` for the servers a "
+        "dispatcher service leases from it (its own arguments, its own pool)."
+    )
+    service: str | None = Field(
+        description="The dispatcher service these servers are for, or null for the definition's."
+    )
     kind: ServerKind
     problem: str = Field(description="Why none of its servers may start (launch account), or ''.")
     failed: str | None = Field(description="Why it is FAILED (reset it), or null.")
@@ -135,7 +141,7 @@ def server_view(server: ManagedServer) -> ServerView:
         uptime = max(0.0, time.time() - server.started_at)
     return ServerView(
         id=server.id,
-        definition=server.plan.definition,
+        definition=server.plan.key,
         kind=server.plan.kind,
         state=server.state,
         pid=server.pid,
@@ -156,7 +162,8 @@ def definition_view(run: DefinitionRun) -> DefinitionView:
     for server in run.servers.values():
         states[server.state] = states.get(server.state, 0) + 1
     return DefinitionView(
-        name=run.plan.definition,
+        name=run.plan.key,
+        service=run.plan.service or None,
         kind=run.plan.kind,
         problem=run.plan.problem,
         failed=run.failed or None,

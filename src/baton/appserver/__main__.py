@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 import sys
 
-from baton.appserver.config import parse_args
+from baton.appserver.config import parse_args, take_key
 from baton.appserver.server import serve
 
 if __name__ == "__main__":
-    sys.exit(serve(parse_args()))
+    # The key leaves the environment before anything else runs (see take_key).
+    sys.exit(serve(dataclasses.replace(parse_args(), key=take_key())))

@@ -5,6 +5,10 @@
     python -m baton.appserver --listen tcp:127.0.0.1:0 --library sample=/srv/programs \\
         --programs 4 --timeout 300 --grace 30 [--once]
 
+A server started by the spawner's supervisor also finds a key in its environment
+(``BATON_SERVER_KEY``): :func:`take_key` removes it from there before any program runs, and
+the server then requires every connection to open with a valid HELLO.
+
 The zygote's command line (``python -m baton.appserver.zygote``) is here too, as a
 :class:`ZygoteConfig`: it shares the serving options (:func:`add_serving_options`).
 """
@@ -12,9 +16,12 @@ The zygote's command line (``python -m baton.appserver.zygote``) is here too, as
 from __future__ import annotations
 
 import argparse
-from collections.abc import Mapping, Sequence
+import os
+from collections.abc import Mapping, MutableMapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from baton.protocol.tickets import KEY_VARIABLE
 
 
 @dataclass(frozen=True)
@@ -52,6 +59,8 @@ class ServerConfig:
         timeout: the longest a request may run, in seconds (a REQUEST's shorter deadline wins).
         grace: on SIGTERM, seconds the active requests get to finish.
         once: serve one request, then exit; stay while it left a live session (launch mode).
+        key: the server's key: every connection must open with a HELLO proving a lease on it
+            (:mod:`baton.protocol.tickets`); None accepts any connection.
     """
 
     listen: Address
@@ -60,6 +69,7 @@ class ServerConfig:
     timeout: float = 300.0
     grace: float = 30.0
     once: bool = False
+    key: str | None = field(default=None, repr=False)
 
 
 def parse_library(text: str) -> tuple[str, Path]:
@@ -109,6 +119,15 @@ def add_serving_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--grace", type=parse_positive, default=30.0, help="SIGTERM grace period (s)"
     )
+
+
+def take_key(environ: MutableMapping[str, str] = os.environ) -> str | None:
+    """Remove the server key from ``environ`` and return it; None when it is unset or empty.
+
+    The server calls it as it starts, so that the programs it runs (in its process, or as child
+    processes inheriting its environment) never see the key.
+    """
+    return environ.pop(KEY_VARIABLE, "") or None
 
 
 def parse_args(argv: Sequence[str] | None = None) -> ServerConfig:

@@ -1,5 +1,11 @@
 """One broker connection: conversations one after the other, PING and STATUS between them.
 
+A server started with a key (:class:`~baton.protocol.tickets.TicketCheck`) takes nothing from a
+connection before a valid HELLO: a first frame of any other kind, or a HELLO that fails the
+check, is answered ``ERROR refused`` with the reason, and the connection is closed. A server
+without a key takes a first HELLO as a no-op. Either way the check is made once per connection,
+before the first conversation. A HELLO anywhere else is out of turn.
+
 A reader task turns the stream into an inbox of frames, so that a CANCEL (or the connection
 closing) is seen while a request runs. A protocol error from the reader (a malformed frame, one
 too large, an unsupported version) is answered with its ERROR frame, if the connection still
@@ -11,6 +17,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 
 from baton.appserver.conversation import Runtime, Stop, converse
@@ -19,8 +26,13 @@ from baton.errors import ConnectionLost, ProtocolError
 from baton.protocol import frames
 from baton.protocol.frames import ErrorCode
 from baton.protocol.stream import FrameReader, FrameWriter
+from baton.protocol.tickets import TicketCheck, TicketRefused
 
-Inbox = asyncio.Queue[frames.Frame | ProtocolError | None]
+logger = logging.getLogger(__name__)
+
+#: What the reader task hands over: a frame, a protocol error, or None for the end of stream.
+Item = frames.Frame | ProtocolError | None
+Inbox = asyncio.Queue[Item]
 
 
 class Connection:
@@ -32,6 +44,8 @@ class Connection:
         reader: the connection's reading side.
         writer: the connection's writing side.
         served: called after each request's final frame was sent (the server's once mode).
+        tickets: checks the HELLO every connection must open with, or None when the server has
+            no key (then a first HELLO is taken and ignored).
     """
 
     def __init__(
@@ -41,8 +55,11 @@ class Connection:
         reader: asyncio.StreamReader,
         writer: asyncio.StreamWriter,
         served: Callable[[], None] = lambda: None,
+        *,
+        tickets: TicketCheck | None = None,
     ) -> None:
         self._runtime = runtime
+        self._tickets = tickets
         self._status = status
         self._served = served
         self._reader = FrameReader(reader)
@@ -78,8 +95,12 @@ class Connection:
                 return
 
     async def _serve(self) -> None:
+        first = await self._inbox.get()
+        if not await self._admit(first):
+            return
+        ahead: list[Item] = [] if isinstance(first, frames.Hello) else [first]
         while not self.draining:
-            item = await self._inbox.get()
+            item = ahead.pop() if ahead else await self._inbox.get()
             match item:
                 case None:
                     return
@@ -98,6 +119,35 @@ class Connection:
                 case _:
                     await self._writer.send(_unexpected(item, "from a broker"))
                     return
+
+    async def _admit(self, first: Item) -> bool:
+        """Whether the connection whose first item is ``first`` may be served; if not, it was
+        answered ``ERROR refused``.
+
+        A first frame other than HELLO is served as usual by a server without a key; the end of
+        the connection and a protocol error are handled as usual by any server.
+        """
+        if isinstance(first, frames.Hello):
+            reason = self._refusal(first)
+        elif self._tickets is not None and isinstance(first, frames.Frame):
+            reason = f"the connection must open with a HELLO frame, not {first.kind.value}"
+        else:
+            reason = None
+        if reason is None:
+            return True
+        logger.info("connection refused: %s", reason)
+        await self._writer.send(frames.Error(ErrorCode.REFUSED, reason))
+        return False
+
+    def _refusal(self, hello: frames.Hello) -> str | None:
+        """Why ``hello`` is refused, or None when the connection may go on."""
+        if self._tickets is None:
+            return None
+        try:
+            self._tickets.check(hello.lease, hello.expires, hello.nonce, hello.time, hello.proof)
+        except TicketRefused as exc:
+            return str(exc)
+        return None
 
     async def _converse(self, request: frames.Request) -> bool:
         """Serve ``request``; whether the connection must be closed afterwards."""

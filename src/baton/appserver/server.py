@@ -1,5 +1,8 @@
 """The application server: listens, serves connections, answers STATUS, drains on SIGTERM.
 
+With a key (``ServerConfig.key``) every connection must open with a HELLO that one shared
+:class:`~baton.protocol.tickets.TicketCheck` accepts (see :mod:`baton.appserver.connection`).
+
 On SIGTERM (or SIGINT) it stops accepting connections, closes the idle ones, lets the active
 requests finish for up to ``grace`` seconds, stops what is left (see the runners) and returns 0.
 
@@ -27,6 +30,7 @@ from baton.appserver.running import Running
 from baton.appserver.sessions import SessionStore
 from baton.appserver.slots import Slots
 from baton.protocol import frames
+from baton.protocol.tickets import TicketCheck
 
 logger = logging.getLogger(__name__)
 
@@ -56,6 +60,8 @@ class AppServer:
             running=set[Running](),
             sessions=SessionStore(),
         )
+        # One check for every connection: it remembers the nonces seen (replays are refused).
+        self._tickets = TicketCheck(config.key) if config.key else None
         self._connections: dict[asyncio.Task[None], Connection] = {}
         self._stopping = asyncio.Event()
 
@@ -72,7 +78,9 @@ class AppServer:
         )
 
     async def _accept(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        connection = Connection(self._runtime, self.status, reader, writer, self._check_done)
+        connection = Connection(
+            self._runtime, self.status, reader, writer, self._check_done, tickets=self._tickets
+        )
         task = asyncio.current_task()
         assert task is not None
         self._connections[task] = connection
@@ -125,7 +133,10 @@ class AppServer:
         sweeper = asyncio.create_task(self._sweep())
         ready(shown)
         once = ", once" if self._config.once else ""
-        logger.info("listening %s, %d programs at once%s", shown, self._config.programs, once)
+        keyed = ", HELLO required" if self._tickets is not None else ""
+        logger.info(
+            "listening %s, %d programs at once%s%s", shown, self._config.programs, once, keyed
+        )
         await self._stopping.wait()
         logger.info("stopping: %d requests active", self._runtime.slots.active)
         server.close()

@@ -13,6 +13,7 @@ import contextlib
 from baton.errors import (
     BatonError,
     ConnectionLost,
+    ConnectionRefusedByServer,
     InvalidFieldValue,
     NoServerAvailable,
     ProgramFailed,
@@ -64,6 +65,8 @@ def error_of(frame: frames.Error, *, program: str, service: str, timeout: float)
         return NoServerAvailable(service, message or f"every server of {service!r} is busy")
     if code == ErrorCode.SESSION_NOT_FOUND:
         return SessionNotFound("")
+    if code == ErrorCode.REFUSED:
+        return ConnectionRefusedByServer(program, message or "it gave no reason")
     return ServerLost(program, message or code)
 
 
@@ -76,8 +79,14 @@ class ServerConnection:
         self.closed = False
 
     @classmethod
-    async def open(cls, address: str, *, timeout: float = CONNECT_TIMEOUT) -> ServerConnection:
-        """Connect to ``tcp:HOST:PORT`` or ``unix:PATH``.
+    async def open(
+        cls, address: str, *, timeout: float = CONNECT_TIMEOUT, hello: frames.Hello | None = None
+    ) -> ServerConnection:
+        """Connect to ``tcp:HOST:PORT`` or ``unix:PATH``, and send ``hello`` first, if given.
+
+        The HELLO is sent without waiting for an answer (the server answers only a refusal):
+        a server that refuses it answers the next frame sent with ``ERROR refused``, which
+        :func:`error_of` turns into :class:`~baton.errors.ConnectionRefusedByServer`.
 
         Raises:
             ConnectionLost: the server cannot be reached.
@@ -92,7 +101,14 @@ class ServerConnection:
             reader, writer = await asyncio.wait_for(opening, timeout)
         except (OSError, TimeoutError, ValueError) as exc:
             raise ConnectionLost(f"cannot connect to {address}: {exc}") from exc
-        return cls(reader, writer)
+        connection = cls(reader, writer)
+        if hello is not None:
+            try:
+                await connection.send(hello)
+            except BaseException:
+                await connection.aclose()
+                raise
+        return connection
 
     async def send(self, frame: frames.Frame) -> None:
         """Send ``frame``; :class:`ConnectionLost` when the connection is gone."""

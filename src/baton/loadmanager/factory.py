@@ -1,8 +1,11 @@
 """How a service's servers are started: the argument vectors, through spawners.
 
-- :class:`ProcessFactory` (pool services, and socket services with a server definition): each
-  server is ``python -m baton.appserver`` (or the definition's command) as a child process,
-  through a :class:`~baton.spawner.local.LocalSpawner`.
+- :class:`SupervisedFactory` (pool services, and socket services with a server definition, in
+  ``baton serve``): each server is a lease on a server of this host's supervisor, which runs the
+  definition's command with the service's arguments under the definition's launch account.
+- :class:`ProcessFactory` (the same, where no supervisor runs: ``baton run``): each server is
+  ``python -m baton.appserver`` (or the definition's command) as a child process, through a
+  :class:`~baton.spawner.local.LocalSpawner`.
 - :class:`RemoteFactory` (pool and socket services whose definition is bound to another host):
   each server is a lease on a server of that host's spawner.
 - :class:`ZygoteFactory` (launch services): one zygote per service, started through a
@@ -25,9 +28,11 @@ from pathlib import Path
 
 from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.fork import ForkSpawner
+from baton.spawner.lease import LeaseSpawner
 from baton.spawner.local import LocalSpawner
 from baton.spawner.plan import fill
 from baton.spawner.remote import JoinedHosts, RemoteSpawner
+from baton.spawner.service import Derivation, HostSpawner
 
 #: The command of a server when its definition gives none of its own.
 DEFAULT_COMMAND = ("{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}")
@@ -118,6 +123,45 @@ class ProcessFactory:
 
     async def aclose(self) -> None:
         """Nothing to release."""
+
+
+class SupervisedFactory:
+    """Servers leased from this host's supervisor (see ``spawner/lease.py``).
+
+    Args:
+        recipe: what the service's servers run.
+        host: this host's spawner.
+        max_servers: the service's maximum of servers.
+    """
+
+    def __init__(self, recipe: ServerRecipe, host: HostSpawner, max_servers: int) -> None:
+        assert recipe.definition is not None
+        self.recipe = recipe
+        self._host = host
+        self._derivation = Derivation(
+            definition=recipe.definition,
+            service=recipe.service,
+            arguments=tuple(recipe.tail()),
+            max_servers=max_servers,
+            wait=recipe.start_timeout,
+        )
+        self._key: str | None = None
+
+    async def open(self) -> None:
+        """Have the supervisor run the service's plan."""
+        self._key = await self._host.attach_service(self._derivation)
+
+    def spawner(self, server_id: str) -> Spawner:
+        """A lease on one server of the service's plan."""
+        assert self._key is not None, "open() the factory first"
+        client = f"service {self.recipe.service} ({server_id})"
+        return LeaseSpawner(self._host.supervisor, self._key, client=client)
+
+    async def aclose(self) -> None:
+        """The pool no longer needs the plan (its servers stop once every pool let go)."""
+        if self._key is not None:
+            self._host.detach_service(self._key)
+            self._key = None
 
 
 class RemoteFactory:

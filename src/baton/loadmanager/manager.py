@@ -23,6 +23,7 @@ from baton.loadmanager.factory import (
     ProcessFactory,
     RemoteFactory,
     ServerRecipe,
+    SupervisedFactory,
     ZygoteFactory,
 )
 from baton.loadmanager.pool import PoolConfig, ServerFactory, ServicePool
@@ -32,6 +33,7 @@ from baton.registry.enums import ServiceKind
 from baton.registry.specs import ServiceSpec
 from baton.settings import Settings
 from baton.spawner.remote import JoinedHosts
+from baton.spawner.service import HostSpawner
 
 logger = logging.getLogger(__name__)
 
@@ -67,6 +69,8 @@ class LoadManager:
         database: the registry.
         server_log: a file for the servers' standard error (None: this process's).
         hosts: the spawners of other hosts that joined (for definitions bound to a host).
+        local: this host's spawner, which runs the servers of definitions bound to no host
+            (None: they are started as child processes of this one, as ``baton run`` does).
     """
 
     def __init__(
@@ -76,8 +80,10 @@ class LoadManager:
         *,
         server_log: Path | None = None,
         hosts: JoinedHosts | None = None,
+        local: HostSpawner | None = None,
     ) -> None:
         self._server_log = server_log
+        self._local = local
         self._hosts = hosts or JoinedHosts()
         self._settings = settings
         self._database = database
@@ -163,6 +169,8 @@ class LoadManager:
             return ZygoteFactory(setup.recipe)
         if setup.recipe.host is not None:
             return RemoteFactory(setup.recipe, self._hosts)
+        if setup.spec.server_definition is not None and self._local is not None:
+            return SupervisedFactory(setup.recipe, self._local, setup.spec.settings.max_servers)
         if setup.spec.server_definition is not None:
             return ProcessFactory(setup.recipe)
         return None  # a socket service of external servers

@@ -7,6 +7,7 @@ import time
 from baton.loadmanager.connection import ServerConnection
 from baton.loadmanager.states import ServerState, change_server_state
 from baton.loadmanager.stats import ServerStats
+from baton.protocol.tickets import hello_for
 from baton.spawner.base import Spawner
 
 #: Idle connections kept open to one server, for the next requests.
@@ -90,6 +91,9 @@ class ServerHandle:
     async def connection(self) -> ServerConnection:
         """An open connection to the server: an idle one, or a new one.
 
+        A new connection opens with a HELLO when the spawner has a ticket for the server
+        (:meth:`Spawner.ticket`); an idle one already did.
+
         Raises:
             ConnectionLost: the server cannot be reached.
         """
@@ -98,7 +102,9 @@ class ServerHandle:
             if not connection.closed:
                 return connection
         assert self.address is not None
-        return await ServerConnection.open(self.address)
+        ticket = await self.spawner.ticket() if self.spawner is not None else None
+        hello = hello_for(ticket) if ticket is not None else None
+        return await ServerConnection.open(self.address, hello=hello)
 
     async def give_back(self, connection: ServerConnection, *, reusable: bool) -> None:
         """Keep ``connection`` for the next request, or close it."""

@@ -1,8 +1,10 @@
 """The frames the broker and the application servers exchange, one frozen dataclass per kind.
 
-A request is one conversation on a connection: the broker sends :class:`Request`; the server
-answers :class:`Head`, any number of :class:`Data`, then :class:`End`, or :class:`Error` at any
-point instead of the next frame. :class:`Cancel` stops a request; :class:`Ping`/:class:`Pong` and
+A connection may open with :class:`Hello`, the client's proof that it may connect (a server
+started with a key requires it; see :mod:`baton.protocol.tickets`). A request is one
+conversation on a connection: the broker sends :class:`Request`; the server answers
+:class:`Head`, any number of :class:`Data`, then :class:`End`, or :class:`Error` at any point
+instead of the next frame. :class:`Cancel` stops a request; :class:`Ping`/:class:`Pong` and
 :class:`Status`/:class:`StatusReply` serve the reserved programs between requests. The wire
 format and the conversation are in docs/protocol.md.
 
@@ -35,6 +37,7 @@ MAX_INT = 2**63 - 1
 class FrameKind(StrEnum):
     """The kinds of frames; the value is what the ``kind`` key holds on the wire."""
 
+    HELLO = "HELLO"
     REQUEST = "REQUEST"
     HEAD = "HEAD"
     DATA = "DATA"
@@ -49,7 +52,14 @@ class FrameKind(StrEnum):
 
 #: What the broker sends (ERROR only to answer a protocol error, before it closes).
 FROM_BROKER = frozenset(
-    {FrameKind.REQUEST, FrameKind.CANCEL, FrameKind.PING, FrameKind.STATUS, FrameKind.ERROR}
+    {
+        FrameKind.HELLO,
+        FrameKind.REQUEST,
+        FrameKind.CANCEL,
+        FrameKind.PING,
+        FrameKind.STATUS,
+        FrameKind.ERROR,
+    }
 )
 #: What an application server sends.
 FROM_SERVER = frozenset(
@@ -70,13 +80,15 @@ class ErrorCode(StrEnum):
     """The codes an :class:`Error` frame carries; receivers treat unknown codes as ``INTERNAL``.
 
     The first three are the :class:`~baton.errors.ProtocolError` codes: after one of them the
-    sender closes the connection. Adding a code is not a protocol version change.
+    sender closes the connection, as it does after ``unexpected_frame``, ``refused`` and
+    ``internal``. Adding a code is not a protocol version change.
     """
 
     MALFORMED_FRAME = "malformed_frame"
     FRAME_TOO_LARGE = "frame_too_large"
     UNSUPPORTED_VERSION = "unsupported_version"
     UNEXPECTED_FRAME = "unexpected_frame"  # a well-formed frame out of turn
+    REFUSED = "refused"  # the connection did not prove it may connect
     PROGRAM_NOT_FOUND = "program_not_found"
     BAD_INPUT = "bad_input"
     PROGRAM_FAILED = "program_failed"
@@ -117,6 +129,35 @@ class UploadedFile:
     filename: str
     content_type: str
     content: bytes
+
+
+@dataclass(frozen=True, slots=True)
+class Hello:
+    """The client proves that it may connect: the first frame of a connection (broker -> server).
+
+    A server started with a key refuses a connection that does not open with a valid HELLO; one
+    without a key takes it as a no-op. Build it with :func:`baton.protocol.tickets.hello_for`.
+
+    Attributes:
+        lease: the id of the lease the client holds.
+        expires: when the lease expires (Unix time, seconds).
+        nonce: a random text, new for every connection (a replayed HELLO is refused).
+        time: the client's clock when it sent the frame (Unix time, seconds).
+        proof: ``HMAC-SHA256(secret, "NONCE.TIME")`` in hex, the lease's secret as the key.
+    """
+
+    kind: ClassVar[FrameKind] = FrameKind.HELLO
+    lease: str
+    expires: int
+    nonce: str
+    time: int
+    proof: str
+
+    def __post_init__(self) -> None:
+        for name in ("lease", "nonce", "proof"):
+            _check_text(getattr(self, name), self.kind, name)
+        _check_count(self.expires, self.kind, "expires")
+        _check_count(self.time, self.kind, "time")
 
 
 @dataclass(frozen=True, slots=True)
@@ -281,12 +322,26 @@ class StatusReply:
         _check_seconds(self.uptime, self.kind, "uptime")
 
 
-Frame: TypeAlias = Request | Head | Data | End | Error | Cancel | Ping | Pong | Status | StatusReply
+Frame: TypeAlias = (
+    Hello | Request | Head | Data | End | Error | Cancel | Ping | Pong | Status | StatusReply
+)
 
 #: The dataclass of each kind.
 FRAME_TYPES: Mapping[FrameKind, type[Frame]] = MappingProxyType(
     {
         cls.kind: cls
-        for cls in (Request, Head, Data, End, Error, Cancel, Ping, Pong, Status, StatusReply)
+        for cls in (
+            Hello,
+            Request,
+            Head,
+            Data,
+            End,
+            Error,
+            Cancel,
+            Ping,
+            Pong,
+            Status,
+            StatusReply,
+        )
     }
 )

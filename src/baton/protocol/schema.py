@@ -115,6 +115,13 @@ def _binary(reader: BodyReader, where: str) -> object:
 #: Every kind's fields, in wire order, with their readers.
 FIELDS: Mapping[FrameKind, Mapping[str, FieldReader]] = MappingProxyType(
     {
+        FrameKind.HELLO: {
+            "lease": _text,
+            "expires": _integer,
+            "nonce": _text,
+            "time": _integer,
+            "proof": _text,
+        },
         FrameKind.REQUEST: {
             "request_id": _text,
             "program": _text,

@@ -12,7 +12,9 @@ from __future__ import annotations
 import grp
 import os
 import pwd
+import shutil
 import stat
+import subprocess
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -124,3 +126,37 @@ def check_password(name: str, password: str, *, service: str = "login") -> None:
         pamela.authenticate(name, password, service=service)
     except pamela.PAMError:
         raise LaunchRefused(name, "the host refused the launch credential's password") from None
+
+
+def ensure_service_account(name: str) -> Account:
+    """The system account ``name`` for servers, created (no login, no home, its own group)
+    when it does not exist. Needs root.
+
+    Raises:
+        LaunchRefused: it is root, the spawner is not root, or ``useradd`` failed.
+    """
+    try:
+        return lookup(name)
+    except LaunchRefused:
+        if _exists(name):
+            raise
+    if os.geteuid() != 0:
+        raise LaunchRefused(name, "only root can create an OS account")
+    useradd = shutil.which("useradd")
+    if useradd is None:
+        raise LaunchRefused(name, "this host has no useradd to create the account with")
+    nologin = shutil.which("nologin") or "/bin/false"
+    command = [useradd, "--system", "--user-group", "--no-create-home"]
+    command += ["--home-dir", "/nonexistent", "--shell", nologin, name]
+    done = subprocess.run(command, capture_output=True, text=True, check=False)
+    if done.returncode != 0:
+        raise LaunchRefused(name, f"useradd failed: {done.stderr.strip() or done.returncode}")
+    return lookup(name)
+
+
+def _exists(name: str) -> bool:
+    try:
+        pwd.getpwnam(name)
+    except KeyError:
+        return False
+    return True

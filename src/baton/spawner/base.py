@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from baton.errors import SpawnFailed
+from baton.protocol.tickets import Ticket
 from baton.spawner.accounts import Account
 
 #: The JSON-compatible state a spawner saves and re-loads.
@@ -101,3 +102,13 @@ class Spawner(ABC):
     @abstractmethod
     def load_state(self, state: SpawnerState) -> None:
         """Re-adopt the process described by ``state`` (instead of ``start()``)."""
+
+    async def ticket(self) -> Ticket | None:
+        """What a connection to the server proves it may connect with (a HELLO frame is built
+        from it), or None when the server asks for nothing (it was started without a key).
+
+        Servers of a supervised definition are started with a key: a client gets a ticket with
+        its lease, valid until the ticket's ``expires``; this method renews it when it is close
+        to expiring.
+        """
+        return None

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import os
+import shutil
+import sys
 from pathlib import Path
 
 from baton.errors import LaunchRefused, NotFound, SecretError
@@ -52,6 +54,19 @@ def read_plans(
     return [plan_of(record, secrets, settings) for record in records]
 
 
+def _unrunnable(command: tuple[str, ...] | list[str], account: Account) -> str:
+    """Why ``account`` cannot run the command's program ("" when it can, or when the program
+    is not found here: starting it then says so)."""
+    program = sys.executable if command[0] == "{python}" else shutil.which(command[0])
+    if program is None or accounts.can_execute(account, program):
+        return ""
+    return (
+        f"its servers run as {account.name!r}, who cannot run {program} (a folder on the way "
+        "is closed to it): install Baton where other users can run it, or give the "
+        "definition a command that account can run"
+    )
+
+
 def plan_of(
     record: ServerDefinitionRecord,
     secrets: dict[str, tuple[str, str] | str],
@@ -73,10 +88,18 @@ def plan_of(
         except (LaunchRefused, NotFound) as exc:
             account, problem = None, exc.detail
     elif not record.run_as_client and os.geteuid() == 0 and not settings.allow_root_servers:
-        problem = (
-            "it has no launch credential and the spawner runs as root "
-            "(give it a credential, or set spawner.allow_root_servers)"
-        )
+        if settings.server_account:
+            try:
+                account = accounts.lookup(settings.server_account, allow_root=False)
+            except (LaunchRefused, NotFound) as exc:
+                problem = f"spawner.server_account: {exc.detail}"
+        else:
+            problem = (
+                "it has no launch credential and the spawner runs as root (give it a "
+                "credential, set spawner.server_account, or set spawner.allow_root_servers)"
+            )
+    if account is not None and not problem:
+        problem = _unrunnable(record.command, account)
     if problem:
         logger.warning("definition %s cannot launch: %s", record.name, problem)
     ports = None

@@ -5,8 +5,12 @@ host token; launch accounts are looked up and their passwords checked here, on t
 has the accounts), supervises their servers, and answers the control plane on its own port:
 
 - ``POST /v1/leases`` ``{"definition", "client"}``: a server for one client (201 with ``lease``,
-  ``server``, ``address``, ``pid``); the supervisor starts, balances and waits as configured;
+  ``server``, ``address``, ``pid`` and ``ticket``); the supervisor starts, balances and waits as
+  configured. The ticket (``lease``, ``expires``, ``secret``) is what the client opens
+  connections to the server with (a HELLO frame, ``baton.protocol.tickets``): its secret is
+  this lease's alone;
 - ``GET /v1/leases/{lease}``: the state of the leased server; ``DELETE``: give it back;
+  ``POST /v1/leases/{lease}/ticket``: a renewed ticket (a later expiry);
 - ``GET /v1/servers``: every server; ``POST /v1/servers/{id}/stop`` or ``/kill``: an
   operator's stop (SIGTERM then SIGKILL) or kill (SIGKILL at once), answered once it exited;
   ``POST /v1/refresh``: read the definitions again.
@@ -44,6 +48,7 @@ from baton.errors import (
     PermissionDenied,
     SpawnFailed,
 )
+from baton.protocol.tickets import Ticket
 from baton.registry.records import ServerDefinitionRecord
 from baton.settings import SpawnerSettings
 from baton.spawner.catalog import plan_of
@@ -153,6 +158,13 @@ def server_view(server: ManagedServer) -> dict[str, Any]:
     }
 
 
+def ticket_view(ticket: Ticket | None) -> dict[str, Any] | None:
+    """A lease's ticket as the daemon gives it (its secret is the lease holder's alone)."""
+    if ticket is None:
+        return None
+    return {"lease": ticket.lease, "expires": ticket.expires, "secret": ticket.secret}
+
+
 def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: str) -> Starlette:
     """The HTTP interface of a host's spawner (see the module)."""
     leases: dict[str, tuple[str, str]] = {}  # lease id -> (server id, owner; "" = control)
@@ -190,7 +202,12 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             return error(exc)
         leases[given.id] = (given.server, owner)
         server = next(s for s in spawner.supervisor.servers() if s.id == given.server)
-        answer = {"lease": given.id, "server": given.server, "address": given.address}
+        answer: dict[str, Any] = {
+            "lease": given.id,
+            "server": given.server,
+            "address": given.address,
+        }
+        answer["ticket"] = ticket_view(given.ticket)
         return JSONResponse({**answer, "pid": server.pid}, status_code=201)
 
     async def one_lease(request: Request) -> Response:
@@ -206,6 +223,11 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             leases.pop(lease_id, None)
             spawner.supervisor.release(lease_id)
             return Response(status_code=204)
+        if request.method == "POST":  # .../ticket: renew it
+            try:
+                return JSONResponse(ticket_view(spawner.supervisor.ticket(lease_id)))
+            except BatonError as exc:
+                return error(exc)
         servers = {s.id: s for s in spawner.supervisor.servers()}
         if server_id not in servers:
             return error(NotFound("lease", lease_id))
@@ -253,6 +275,7 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
         routes=[
             Route("/v1/leases", lease, methods=["POST"]),
             Route("/v1/leases/{lease}", one_lease, methods=["GET", "DELETE"]),
+            Route("/v1/leases/{lease}/ticket", one_lease, methods=["POST"]),
             Route("/v1/servers", servers, methods=["GET"]),
             Route("/v1/servers/{server}/{verb:str}", stop, methods=["POST"]),
             Route("/v1/refresh", refresh, methods=["POST"]),

@@ -6,6 +6,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
+from baton.protocol.tickets import Ticket
 from baton.spawner.base import Spawner
 from baton.spawner.plan import ServerPlan
 from baton.spawner.states import LIVE, ProcessState, change_state
@@ -23,6 +24,8 @@ class ManagedServer:
         plan: the definition it was started from.
         port: the port it was given (0: it picked one).
         token: the secret it was started with (``{token}``); never shown to clients.
+        key: the key its clients' tickets are signed with (``BATON_SERVER_KEY`` in its
+            environment); never shown to clients.
         state: where it is in its life (change it with :meth:`change`).
         spawner: the backend that started it.
         address: where it listens, once RUNNING.
@@ -44,6 +47,7 @@ class ManagedServer:
     plan: ServerPlan
     port: int = 0
     token: str = ""
+    key: str = ""
     state: ProcessState = ProcessState.STARTING
     spawner: Spawner | None = None
     address: str | None = None
@@ -128,7 +132,7 @@ class DefinitionRun:
     def next_id(self) -> str:
         """A new server id."""
         self.counter += 1
-        return f"{self.plan.definition}-{self.counter}"
+        return f"{self.plan.key}-{self.counter}"
 
     def live(self) -> list[ManagedServer]:
         """Servers that count toward the definition (not draining, stopping or stopped)."""
@@ -141,10 +145,11 @@ class Lease:
 
     Attributes:
         id: the lease's id (what the client releases).
-        definition: the definition of the server.
+        definition: the definition (the supervisor's key) of the server.
         server: the server's id.
         address: where the server listens.
-        secret: a one-time secret the client presents to the server, or ``""``.
+        ticket: what the client opens connections to the server with (its secret is this
+            lease's alone; see ``baton.protocol.tickets``), or None for a server without a key.
         client: who asked.
         since: monotonic time it was given.
     """
@@ -153,6 +158,6 @@ class Lease:
     definition: str
     server: str
     address: str
-    secret: str = ""
+    ticket: Ticket | None = None
     client: str = ""
     since: float = field(default_factory=time.monotonic)

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from baton.protocol.tickets import KEY_VARIABLE
 from baton.registry.enums import Balancing, ServerKind
 from baton.registry.specs import PoolSettings
 from baton.spawner.accounts import Account
@@ -40,6 +41,8 @@ class ServerPlan:
         balancing: how a client picks one of its servers.
         host: the interface servers listen on.
         problem: why no server of it may start (a refused launch account), or "".
+        service: the dispatcher service this plan was derived for (:func:`for_service`), or ""
+            for the definition's own plan.
     """
 
     definition: str
@@ -53,14 +56,23 @@ class ServerPlan:
     balancing: Balancing = Balancing.LEAST_BUSY
     host: str = "127.0.0.1"
     problem: str = ""
+    service: str = ""
+
+    @property
+    def key(self) -> str:
+        """The supervisor's name for it: the definition's, or ``definition.service`` for a
+        plan derived for a service (definition names have no dot, so the two never meet)."""
+        return f"{self.definition}.{self.service}" if self.service else self.definition
 
     def fingerprint(self) -> str:
         """A digest that changes whenever the plan does (kept in the saved state)."""
         text = json.dumps(dataclasses.asdict(self), sort_keys=True, default=str)
         return hashlib.sha256(text.encode()).hexdigest()[:16]
 
-    def launch_spec(self, server_id: str, *, port: int, token: str) -> LaunchSpec:
-        """The launch spec of server ``server_id`` on ``port`` (0: the server picks one)."""
+    def launch_spec(self, server_id: str, *, port: int, token: str, key: str = "") -> LaunchSpec:
+        """The launch spec of server ``server_id`` on ``port`` (0: the server picks one); a
+        server ``key`` goes in its environment (``BATON_SERVER_KEY``), never on its command line,
+        which every local user can read."""
         values = {
             "python": sys.executable,
             "host": self.host,
@@ -75,6 +87,8 @@ class ServerPlan:
             "HOME": home,
             **{name: fill(value, values) for name, value in self.environment.items()},
         }
+        if key:
+            environment[KEY_VARIABLE] = key
         return LaunchSpec(
             name=f"server {server_id} of {self.definition}",
             argv=tuple(fill(argument, values) for argument in self.command),
@@ -83,6 +97,34 @@ class ServerPlan:
             start_timeout=self.pool.start_timeout,
             account=self.account,
         )
+
+
+def for_service(
+    plan: ServerPlan, service: str, arguments: tuple[str, ...], max_servers: int, wait: float
+) -> ServerPlan:
+    """The plan of a dispatcher service's servers, derived from its definition's ``plan``.
+
+    The command gets the service's own ``arguments`` (its libraries, programs per server,
+    request timeout). The service's pool decides how many servers it wants, when one is idle
+    and when it is recycled; each of its servers is leased to one pool slot at a time, so the
+    derived plan keeps no server of its own: no start size, no floor, no idle timeout, no
+    recycling, one client per server, at most ``max_servers``, clients waiting up to ``wait``
+    seconds for a start.
+    """
+    pool = plan.pool.model_copy(
+        update={
+            "start_size": 0,
+            "min_available": 0,
+            "max_servers": max_servers,
+            "max_clients": 1,
+            "recycle_after": 0,
+            "idle_timeout": 0.0,
+            "availability_timeout": wait,
+        }
+    )
+    return dataclasses.replace(
+        plan, command=(*plan.command, *arguments), pool=pool, service=service
+    )
 
 
 def fill(text: str, values: Mapping[str, str]) -> str:

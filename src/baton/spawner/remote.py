@@ -18,6 +18,7 @@ from dataclasses import dataclass
 import httpx
 
 from baton.errors import SpawnFailed
+from baton.protocol.tickets import Ticket
 from baton.spawner.base import Spawner, SpawnerState
 
 #: Seconds between two joins of a host's spawner.
@@ -97,6 +98,7 @@ class RemoteSpawner(Spawner):
         self.timeout = timeout
         self.lease: str | None = None
         self.address: str | None = None
+        self._ticket: Ticket | None = None
         self._status: int | None = None
         self._watch: asyncio.Task[None] | None = None
 
@@ -119,6 +121,7 @@ class RemoteSpawner(Spawner):
             raise SpawnFailed(what, _detail(answer))
         body = answer.json()
         self.lease, self.address, self.pid = body["lease"], body["address"], body.get("pid")
+        self._ticket = _ticket_of(body.get("ticket"))
         self._watch = asyncio.create_task(self._watching())
         assert self.address is not None
         return self.address
@@ -138,6 +141,17 @@ class RemoteSpawner(Spawner):
 
     def poll(self) -> int | None:
         return self._status
+
+    async def ticket(self) -> Ticket | None:
+        if self._ticket is None or not self._ticket.expiring() or self._status is not None:
+            return self._ticket
+        with contextlib.suppress(httpx.HTTPError, SpawnFailed, ValueError):
+            client, url = self._http()
+            async with client:
+                answer = await client.post(f"{url}/v1/leases/{self.lease}/ticket")
+            if answer.status_code == 200:
+                self._ticket = _ticket_of(answer.json()) or self._ticket
+        return self._ticket
 
     async def stop(self, grace: float = 10.0) -> int | None:
         if self._watch is not None:
@@ -160,6 +174,13 @@ class RemoteSpawner(Spawner):
         self.lease = lease if isinstance(lease, str) else None
         self.address = address if isinstance(address, str) else None
         self.pid = pid if isinstance(pid, int) else None
+
+
+def _ticket_of(body: object) -> Ticket | None:
+    """The ticket of a daemon's answer (None when its server asks for none)."""
+    if not isinstance(body, dict):
+        return None
+    return Ticket(str(body["lease"]), int(body["expires"]), str(body["secret"]))
 
 
 def _detail(answer: httpx.Response) -> str:

@@ -19,13 +19,37 @@ from datetime import UTC, datetime
 
 import anyio.to_thread
 
-from baton.errors import OperatorBusy
+from baton.errors import OperatorBusy, SpawnFailed
 from baton.registry.database import Database
 from baton.settings import Settings
 from baton.spawner.catalog import read_plans
-from baton.spawner.plan import ServerPlan
+from baton.spawner.plan import ServerPlan, for_service
 from baton.spawner.supervisor import Supervisor, SupervisorConfig
 from baton.spawner.workspaces import Workspaces
+
+
+@dataclass(frozen=True)
+class Derivation:
+    """How a dispatcher service's plan is derived from its definition's
+    (:func:`~baton.spawner.plan.for_service`).
+
+    Attributes:
+        definition: the server definition.
+        service: the service.
+        arguments: what the service adds to the command (libraries, programs, timeout).
+        max_servers: the service's maximum of servers.
+        wait: seconds a pool slot waits for a server to start.
+    """
+
+    definition: str
+    service: str
+    arguments: tuple[str, ...]
+    max_servers: int
+    wait: float
+
+    def apply(self, base: ServerPlan) -> ServerPlan:
+        """The derived plan, from the definition's plan ``base``."""
+        return for_service(base, self.service, self.arguments, self.max_servers, self.wait)
 
 
 @dataclass
@@ -114,6 +138,8 @@ class HostSpawner:
         )
         self.operator = OperatorSession()
         self.workspaces = Workspaces(settings, database, host=host)
+        #: Plans derived for dispatcher services: key -> (how to derive it, pools using it).
+        self._derived: dict[str, tuple[Derivation, int]] = {}
 
     async def open(self) -> None:
         """Read the definitions, re-adopt what still runs, start the loop."""
@@ -123,10 +149,61 @@ class HostSpawner:
         await self.workspaces.open()
 
     async def refresh(self) -> list[str]:
-        """Read the definitions again; the names of those now in effect."""
+        """Read the definitions again; the names of those now in effect.
+
+        The plans derived for dispatcher services follow their definition's change (their
+        servers are replaced as they become free); those of a definition that went stop.
+        """
         plans = await anyio.to_thread.run_sync(self._read)
-        self.supervisor.refresh(plans)
+        bases = {plan.definition: plan for plan in plans}
+        derived = [
+            derivation.apply(bases[derivation.definition])
+            for derivation, _ in self._derived.values()
+            if derivation.definition in bases
+        ]
+        self.supervisor.refresh([*plans, *derived])
         return [plan.definition for plan in plans]
+
+    async def attach_service(self, derivation: Derivation) -> str:
+        """Have the supervisor run a dispatcher service's servers (one more pool uses them);
+        the key of their plan.
+
+        Raises:
+            SpawnFailed: the definition is not one this host runs (disabled, a workspace, or
+                bound to another host).
+        """
+        base = self._base(derivation.definition)
+        if base is None:  # created or enabled since the last read
+            await self.refresh()
+            base = self._base(derivation.definition)
+        if base is None:
+            raise SpawnFailed(
+                f"service {derivation.service!r}",
+                f"server definition {derivation.definition!r} is not enabled on this host",
+            )
+        plan = derivation.apply(base)
+        _, users = self._derived.get(plan.key, (derivation, 0))
+        self._derived[plan.key] = (derivation, users + 1)
+        self.supervisor.attach(plan)
+        return plan.key
+
+    def detach_service(self, key: str) -> None:
+        """One pool no longer uses the servers of ``key``; the last one's leaving stops them."""
+        entry = self._derived.get(key)
+        if entry is None:
+            return
+        derivation, users = entry
+        if users > 1:
+            self._derived[key] = (derivation, users - 1)
+            return
+        del self._derived[key]
+        run = self.supervisor.definitions().get(key)
+        if run is not None:
+            self.supervisor.detach(run.plan)
+
+    def _base(self, definition: str) -> ServerPlan | None:
+        run = self.supervisor.definitions().get(definition)
+        return run.plan if run is not None and not run.removed else None
 
     async def aclose(self) -> None:
         """Stop every server and the loop."""

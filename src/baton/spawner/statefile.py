@@ -68,7 +68,7 @@ def describe(runs: Iterable[DefinitionRun]) -> dict[str, Any]:
     servers = []
     failed, counters = {}, {}
     for run in runs:
-        name = run.plan.definition
+        name = run.plan.key
         counters[name] = run.counter
         if run.failed:
             failed[name] = run.failed
@@ -85,6 +85,7 @@ def describe(runs: Iterable[DefinitionRun]) -> dict[str, Any]:
                     "state": str(server.state),
                     "port": server.port,
                     "token": server.token,
+                    "key": server.key,
                     "uses": server.uses,
                     "started_at": server.started_at,
                     "draining": server.draining,

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import Any
 
 from baton.errors import DefinitionFailed, NotFound, ServerUnavailable, SpawnError, SpawnFailed
+from baton.protocol.tickets import Ticket, lease_secret, new_key
 from baton.spawner.balancing import choose
 from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.local import LocalSpawner
@@ -64,6 +65,8 @@ class SupervisorConfig:
         flap_restarts: failures within ``flap_window`` that mark a definition FAILED.
         flap_window: seconds over which failures are counted.
         log: file the servers' standard error is appended to (None: the spawner's own).
+        lease_seconds: how long a lease's ticket lets its client open connections to the
+            server before the client must renew it (:meth:`Supervisor.ticket`).
     """
 
     state_file: Path
@@ -74,6 +77,7 @@ class SupervisorConfig:
     flap_restarts: int = 5
     flap_window: float = 60.0
     log: Path | None = None
+    lease_seconds: float = 3600.0
 
 
 class Supervisor:
@@ -107,7 +111,7 @@ class Supervisor:
     async def open(self, plans: Iterable[ServerPlan]) -> None:
         """Re-adopt the servers of the saved state, then start the loop."""
         for plan in plans:
-            self._runs[plan.definition] = DefinitionRun(plan)
+            self._runs[plan.key] = DefinitionRun(plan)
         self._readopt(self._store.load())
         self._save()
         self._loop = asyncio.create_task(self._run(), name="spawner supervisor")
@@ -180,19 +184,59 @@ class Supervisor:
             server.last_used = time.monotonic()
             server.record_response(server.last_used - lease.since)
             self._trace(f"{server.id}: client {lease.client or '-'} left ({server.clients} left)")
+        if server.plan.service:
+            server.draining = True
         self._mark()
         return True
+
+    async def give_back(self, lease_id: str, grace: float) -> int | None:
+        """Release ``lease_id``; when its server stops with it (a service's server), wait until
+        it is gone (SIGKILL after ``grace`` seconds) and return its exit status."""
+        entry = self._leases.get(lease_id)
+        self.release(lease_id)
+        if entry is None or not entry[1].plan.service:
+            return None
+        server = entry[1]
+        run = self._runs.get(server.plan.key)
+        if run is not None and server.id in run.servers and server.clients == 0:
+            await asyncio.shield(self._stop(run, server, grace))
+        return server.exit_status
+
+    def leased(self, lease_id: str) -> ManagedServer | None:
+        """The server of a live lease (None: released, or its server ended)."""
+        entry = self._leases.get(lease_id)
+        return entry[1] if entry is not None else None
+
+    def ticket(self, lease_id: str) -> Ticket | None:
+        """A fresh ticket for a live lease (same lease, later expiry), or None for a server
+        started without a key.
+
+        Raises:
+            NotFound: the lease was released, or its server ended.
+        """
+        entry = self._leases.get(lease_id)
+        if entry is None:
+            raise NotFound("lease", lease_id)
+        return self._ticket(lease_id, entry[1])
+
+    def _ticket(self, lease_id: str, server: ManagedServer) -> Ticket | None:
+        if not server.key:
+            return None
+        expires = int(time.time() + self.config.lease_seconds)
+        return Ticket(lease_id, expires, lease_secret(server.key, lease_id, expires))
 
     def _give(self, server: ManagedServer, client: str) -> Lease:
         assert server.address is not None
         server.clients += 1
         server.uses += 1
         server.last_used = time.monotonic()
+        lease_id = secrets.token_urlsafe(16)
         lease = Lease(
-            id=secrets.token_urlsafe(16),
-            definition=server.plan.definition,
+            id=lease_id,
+            definition=server.plan.key,
             server=server.id,
             address=server.address,
+            ticket=self._ticket(lease_id, server),
             client=client,
         )
         self._leases[lease.id] = (lease, server)
@@ -204,7 +248,27 @@ class Supervisor:
 
     def refresh(self, plans: Iterable[ServerPlan]) -> None:
         """Take new definitions: changed ones replace their servers as they become free."""
-        wanted = {plan.definition: plan for plan in plans}
+        wanted = {plan.key: plan for plan in plans}
+        self._update(wanted)
+
+    def attach(self, plan: ServerPlan) -> None:
+        """Add (or change) one plan beside the registry's: a plan derived for a dispatcher
+        service (:func:`~baton.spawner.plan.for_service`), which lives until :meth:`detach`."""
+        wanted = {run.plan.key: run.plan for run in self._runs.values() if not run.removed}
+        wanted[plan.key] = plan
+        self._update(wanted)
+
+    def detach(self, plan: ServerPlan) -> None:
+        """Remove ``plan`` (attached before) if it is still the one in effect: its servers stop
+        once their clients left."""
+        run = self._runs.get(plan.key)
+        if run is None or run.plan != plan or run.removed:
+            return
+        run.removed = run.quiesced = True
+        self._trace(f"{plan.key}: detached; its servers stop")
+        self._mark()
+
+    def _update(self, wanted: dict[str, ServerPlan]) -> None:
         for name, plan in wanted.items():
             run = self._runs.get(name)
             if run is None:
@@ -390,7 +454,9 @@ class Supervisor:
             demand,
         )
         for _ in range(max(0, min(needed, room))):
-            server = ManagedServer(id=run.next_id(), plan=run.plan, token=secrets.token_urlsafe(24))
+            server = ManagedServer(
+                id=run.next_id(), plan=run.plan, token=secrets.token_urlsafe(24), key=new_key()
+            )
             run.servers[server.id] = server
             self._start(run, server)
 
@@ -407,7 +473,9 @@ class Supervisor:
 
     async def _starting_task(self, run: DefinitionRun, server: ManagedServer) -> None:
         try:
-            spec = server.plan.launch_spec(server.id, port=server.port, token=server.token)
+            spec = server.plan.launch_spec(
+                server.id, port=server.port, token=server.token, key=server.key
+            )
             server.spawner = self._spawner_for(server.plan, spec)
             address = await server.spawner.start()
         except SpawnError as exc:
@@ -456,7 +524,7 @@ class Supervisor:
             for other in list(run.servers.values()):
                 if other.state is ProcessState.BACKOFF:
                     other.change(ProcessState.FAILED)
-            logger.error("spawner: definition %s is FAILED: %s", run.plan.definition, run.failed)
+            logger.error("spawner: definition %s is FAILED: %s", run.plan.key, run.failed)
         else:
             server.change(ProcessState.BACKOFF)
             delay = min(self.config.backoff * 2 ** (server.failures - 1), self.config.max_backoff)
@@ -561,7 +629,12 @@ class Supervisor:
         name = str(entry["id"])
         spec = LaunchSpec(name=f"server {name}", argv=("-",))
         if plan is not None:
-            spec = plan.launch_spec(name, port=int(entry["port"]), token=str(entry["token"]))
+            spec = plan.launch_spec(
+                name,
+                port=int(entry["port"]),
+                token=str(entry["token"]),
+                key=str(entry.get("key", "")),
+            )
         spawner = self._spawner_for(plan, spec) if plan is not None else LocalSpawner(spec)
         spawner.load_state(dict(entry["spawner"]))
         if spawner.poll() is not None:
@@ -577,6 +650,7 @@ class Supervisor:
             plan=plan,
             port=int(entry["port"]),
             token=str(entry["token"]),
+            key=str(entry.get("key", "")),
             state=ProcessState.RUNNING,
             spawner=spawner,
             address=getattr(spawner, "address", None) or None,

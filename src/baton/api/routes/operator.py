@@ -60,9 +60,23 @@ from baton.spawner.supervisor import Supervisor
 
 router = APIRouter(prefix="/api/operator", tags=["operator"])
 
+#: A definition as the spawner runs it: ``NAME``, or ``NAME.SERVICE`` for a service's servers.
+PlanName = Annotated[
+    str,
+    Path(
+        pattern=r"^[A-Za-z][A-Za-z0-9_-]{0,63}(\.[A-Za-z][A-Za-z0-9_-]{0,63})?$",
+        max_length=129,
+        description="A definition's name, or DEFINITION.SERVICE for a service's servers.",
+    ),
+]
+
 #: A server id in a URL path (``DEFINITION-N``); an id that names no server is a 404.
 ServerId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9_-]{1,80}$", description="Server id, DEFINITION-N.")
+    str,
+    Path(
+        pattern=r"^[A-Za-z0-9_.-]{1,150}$",
+        description="Server id, DEFINITION-N (DEFINITION.SERVICE-N for a service's).",
+    ),
 ]
 #: The most trace lines one answer carries (the supervisor keeps 1,000).
 MAX_TRACE_LINES = 1000
@@ -286,7 +300,7 @@ async def list_servers(
     return [
         server_view(server)
         for server in servers
-        if definition is None or server.plan.definition == definition
+        if definition is None or definition in (server.plan.key, server.plan.definition)
     ]
 
 
@@ -346,7 +360,7 @@ async def _on_definition(
     verb: str,
     act: Callable[[Supervisor], None],
 ) -> DefinitionView:
-    resource = f"server_definition:{name}"
+    resource = f"server_definition:{name.partition('.')[0]}"
     async with _changing(request, principal, f"operator.definition.{verb}", resource) as change:
         act(change.supervisor)
         run = change.supervisor.definitions()[name]
@@ -356,7 +370,7 @@ async def _on_definition(
 @router.post(
     "/definitions/{name}/reset", response_model=DefinitionView, summary="Reset a definition"
 )
-async def reset_definition(request: Request, name: Name, principal: Operator) -> DefinitionView:
+async def reset_definition(request: Request, name: PlanName, principal: Operator) -> DefinitionView:
     """Clear a FAILED definition (and its failed servers) so that its servers start again."""
     return await _on_definition(request, principal, name, "reset", lambda s: s.reset(name))
 
@@ -364,7 +378,7 @@ async def reset_definition(request: Request, name: Name, principal: Operator) ->
 @router.post(
     "/definitions/{name}/pause", response_model=DefinitionView, summary="Pause a definition"
 )
-async def pause_definition(request: Request, name: Name, principal: Operator) -> DefinitionView:
+async def pause_definition(request: Request, name: PlanName, principal: Operator) -> DefinitionView:
     """No new client gets one of its servers (they wait); its servers keep running."""
     return await _on_definition(request, principal, name, "pause", lambda s: s.pause(name, True))
 
@@ -372,7 +386,9 @@ async def pause_definition(request: Request, name: Name, principal: Operator) ->
 @router.post(
     "/definitions/{name}/resume", response_model=DefinitionView, summary="Resume a definition"
 )
-async def resume_definition(request: Request, name: Name, principal: Operator) -> DefinitionView:
+async def resume_definition(
+    request: Request, name: PlanName, principal: Operator
+) -> DefinitionView:
     """Undo ``pause``: waiting clients get servers again."""
     return await _on_definition(request, principal, name, "resume", lambda s: s.pause(name, False))
 
@@ -380,7 +396,9 @@ async def resume_definition(request: Request, name: Name, principal: Operator) -
 @router.post(
     "/definitions/{name}/quiesce", response_model=DefinitionView, summary="Quiesce a definition"
 )
-async def quiesce_definition(request: Request, name: Name, principal: Operator) -> DefinitionView:
+async def quiesce_definition(
+    request: Request, name: PlanName, principal: Operator
+) -> DefinitionView:
     """No new client; each of its servers stops once its clients left, and none starts."""
     return await _on_definition(
         request, principal, name, "quiesce", lambda s: s.quiesce(name, True)
@@ -392,7 +410,9 @@ async def quiesce_definition(request: Request, name: Name, principal: Operator) 
     response_model=DefinitionView,
     summary="Undo quiesce on a definition",
 )
-async def unquiesce_definition(request: Request, name: Name, principal: Operator) -> DefinitionView:
+async def unquiesce_definition(
+    request: Request, name: PlanName, principal: Operator
+) -> DefinitionView:
     """Undo ``quiesce``: servers take clients again and start up to the floors."""
     return await _on_definition(
         request, principal, name, "unquiesce", lambda s: s.quiesce(name, False)
