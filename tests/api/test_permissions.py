@@ -154,6 +154,10 @@ def test_grants_on_server_definitions(admin: httpx.Client, plain: httpx.Client) 
     assert_forbidden(plain.put("/api/server-definitions/appsrv", json=changed))
     grant(admin, "server_definition", "appsrv", "write")
     assert plain.put("/api/server-definitions/appsrv", json=changed).status_code == 200
+    # Write tunes a definition; moving it to other hosts needs the administer capability.
+    moved = plain.put("/api/server-definitions/appsrv", json={**changed, "hosts": ["node1"]})
+    assert_forbidden(moved)
+    assert "change hosts of" in moved.json()["detail"]
     assert_forbidden(plain.delete("/api/server-definitions/appsrv"))
     grant(admin, "server_definition", "appsrv", "administer")
     assert plain.delete("/api/server-definitions/appsrv").status_code == 204

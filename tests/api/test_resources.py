@@ -370,6 +370,81 @@ def test_server_definitions(live: LiveServer, admin: httpx.Client) -> None:
     assert made == ["server_definition:kernel", "server_definition:appsrv"]
 
 
+def test_server_definitions_on_several_hosts(live: LiveServer, admin: httpx.Client) -> None:
+    tokens = {
+        name: created(admin.post("/api/hosts", json={"name": name}))["token"]
+        for name in ("node1", "node2", "node3")
+    }
+    several = {**DEFINITION, "hosts": ["node2", "node1"]}
+    definition = created(admin.post("/api/server-definitions", json=several))
+    assert (definition["host"], definition["hosts"]) == ("node2", ["node2", "node1"])
+    assert ok(admin.get("/api/server-definitions/appsrv")) == definition
+    one = created(
+        admin.post("/api/server-definitions", json={**DEFINITION, "name": "one", "host": "node3"})
+    )
+    assert (one["host"], one["hosts"]) == ("node3", ["node3"])
+    (made,) = [e for e in live.audit("definition.create") if e.resource.endswith(":appsrv")]
+    assert made.detail == {"hosts": ["node2", "node1"]}
+
+    # Every host the definition lists gets it in its plans.
+    def plans(host: str) -> list[str]:
+        with live.bearer(tokens[host]) as spawner:
+            answer = ok(spawner.get("/api/spawner/plans"))
+        assert answer["host"] == host
+        return [item["definition"]["name"] for item in answer["definitions"]]
+
+    assert (plans("node1"), plans("node2"), plans("node3")) == (["appsrv"], ["appsrv"], ["one"])
+    listed = {item["name"]: item for item in ok(admin.get("/api/server-definitions"))["items"]}
+    assert listed["appsrv"]["hosts"] == ["node2", "node1"]
+    assert (listed["appserver"]["host"], listed["appserver"]["hosts"]) == (None, [])
+
+    replaced = ok(
+        admin.put(
+            "/api/server-definitions/appsrv", json={**DEFINITION, "hosts": ["node1", "node3"]}
+        )
+    )
+    assert (replaced["host"], replaced["hosts"]) == ("node1", ["node1", "node3"])
+    assert (plans("node1"), plans("node2"), plans("node3")) == (["appsrv"], [], ["appsrv", "one"])
+    (changed,) = live.audit("definition.update")
+    assert changed.detail == {"hosts": ["node1", "node3"]}
+
+    # host is the first of hosts: given both, they must agree.
+    for body in (
+        {**DEFINITION, "host": "node3", "hosts": ["node1", "node3"]},
+        {**DEFINITION, "host": None, "hosts": ["node1"]},
+        {**DEFINITION, "hosts": ["node1", "node1"]},
+        {**DEFINITION, "hosts": ["not a name"]},
+    ):
+        response = admin.put("/api/server-definitions/appsrv", json=body)
+        assert response.status_code == 422, (body, response.text)
+        assert response.json()["error"] == "invalid_request"
+    refused = admin.put(
+        "/api/server-definitions/appsrv", json={**DEFINITION, "host": "node3", "hosts": ["node1"]}
+    )
+    assert "host 'node3' disagrees with hosts ['node1']" in refused.text
+    for response in (
+        admin.post("/api/server-definitions", json={**several, "name": "lost", "hosts": ["ghost"]}),
+        admin.put(
+            "/api/server-definitions/appsrv", json={**DEFINITION, "hosts": ["node1", "ghost"]}
+        ),
+        admin.put("/api/server-definitions/appsrv", json={**DEFINITION, "host": "ghost"}),
+    ):
+        assert response.status_code == 404, response.text
+        assert response.json()["error"] == "not_found"
+        assert "ghost" in response.json()["detail"]
+    assert ok(admin.get("/api/server-definitions/appsrv")) == replaced
+    assert admin.get("/api/server-definitions/lost").status_code == 404
+
+    # A host still listed by a definition cannot go.
+    in_use = admin.delete("/api/hosts/node3")
+    assert in_use.status_code == 409, in_use.text
+    assert "appsrv, one" in in_use.json()["detail"]
+    assert admin.delete("/api/hosts/node2").status_code == 204
+    ok(admin.put("/api/server-definitions/appsrv", json=DEFINITION))
+    assert admin.delete("/api/server-definitions/one").status_code == 204
+    assert admin.delete("/api/hosts/node3").status_code == 204
+
+
 def test_services(live: LiveServer, admin: httpx.Client) -> None:
     created(admin.post("/api/server-definitions", json=DEFINITION))
     socket = created(admin.post("/api/services", json=SOCKET_SERVICE))

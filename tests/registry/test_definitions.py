@@ -8,7 +8,7 @@ import pytest
 from pydantic import ValidationError
 
 from baton.errors import AlreadyExists, Conflict, NotFound
-from baton.registry import credentials, definitions, hosts, services
+from baton.registry import audit, credentials, definitions, hosts, services
 from baton.registry.database import Database
 from baton.registry.enums import Balancing, ServerKind, ServiceKind
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSpec
@@ -71,6 +71,11 @@ def test_known_placeholders() -> None:
         ({"pool": {"max_servers": 0}}, "max_servers"),
         ({"pool": {"start_timeout": 0}}, "start_timeout"),
         ({"pool": {"bogus": 1}}, "bogus"),
+        ({"hosts": ["node1", "node1"]}, "host 'node1' is listed twice"),
+        ({"hosts": ["node 1"]}, "hosts.0"),
+        ({"host": "node 1"}, "host"),
+        ({"hosts": [f"node{n}" for n in range(65)]}, "at most 64 items"),
+        ({"hosts": "node1"}, "hosts"),
     ],
 )
 def test_invalid_specs(changes: dict[str, Any], fragment: str) -> None:
@@ -86,6 +91,35 @@ def test_valid_port_range_and_environment() -> None:
     assert valid.environment == {"_X": "1", "PATH2": ""}
 
 
+def test_hosts_and_the_host_shorthand() -> None:
+    assert (spec().host, spec().hosts) == (None, [])
+    assert (spec(host="node1").host, spec(host="node1").hosts) == ("node1", ["node1"])
+    assert (spec(host=None).host, spec(host=None).hosts) == (None, [])
+    several = spec(hosts=["node2", "node1"])
+    assert (several.host, several.hosts) == ("node2", ["node2", "node1"])
+    both = spec(host="node2", hosts=["node2", "node1"])
+    assert (both.host, both.hosts) == ("node2", ["node2", "node1"])
+    assert spec(host=None, hosts=[]).hosts == []
+    # Keyword arguments take the same path as a client's JSON.
+    built = ServerDefinitionSpec(name="apps", kind=ServerKind.RUNNER, command=["x"], host="node1")
+    assert built.hosts == ["node1"]
+
+
+@pytest.mark.parametrize(
+    "changes",
+    [
+        {"host": "node1", "hosts": ["node2", "node1"]},
+        {"host": "node1", "hosts": []},
+        {"host": None, "hosts": ["node1"]},
+    ],
+)
+def test_host_and_hosts_must_agree(changes: dict[str, Any]) -> None:
+    with pytest.raises(ValidationError) as caught:
+        spec(**changes)
+    message = str(caught.value)
+    assert f"host {changes['host']!r} disagrees with hosts {changes['hosts']!r}" in message
+
+
 def test_spec_is_frozen() -> None:
     with pytest.raises(ValidationError):
         spec().name = "other"  # type: ignore[misc]
@@ -96,10 +130,11 @@ def test_spec_is_frozen() -> None:
 
 @pytest.fixture
 def setup(database: Database, vault: Vault) -> Database:
-    """A credential ``runas`` and a host ``node1``."""
+    """A credential ``runas`` and hosts ``node1``, ``node2``, ``node3``."""
     with database.session() as session:
         credentials.create_credential(session, vault, "runas", username="svc", secret="pw")
-        hosts.create_host(session, "node1")
+        for name in ("node1", "node2", "node3"):
+            hosts.create_host(session, name)
     return database
 
 
@@ -131,7 +166,12 @@ def test_create_and_get(setup: Database) -> None:
 
 
 @pytest.mark.parametrize(
-    ("changes", "kind"), [({"credential": "ghost"}, "credential"), ({"host": "ghost"}, "host")]
+    ("changes", "kind"),
+    [
+        ({"credential": "ghost"}, "credential"),
+        ({"host": "ghost"}, "host"),
+        ({"hosts": ["node1", "ghost", "node2"]}, "host"),
+    ],
 )
 def test_unknown_references(setup: Database, changes: dict[str, Any], kind: str) -> None:
     with pytest.raises(NotFound) as caught, setup.session() as session:
@@ -170,6 +210,68 @@ def test_replace_and_rename(setup: Database) -> None:
     with setup.session() as session:
         unchanged = definitions.get_definition(session, "apps2")
     assert unchanged.host is None and unchanged.run_as_client
+
+
+def test_several_hosts_in_order(setup: Database) -> None:
+    with setup.session() as session:
+        created = definitions.create_definition(
+            session, spec(hosts=["node3", "node1", "node2"]), actor="admin"
+        )
+    assert (created.host, created.hosts) == ("node3", ("node3", "node1", "node2"))
+    with setup.session() as session:
+        assert definitions.get_definition(session, "apps") == created
+        assert definitions.list_definitions(session).items == [created]
+        # Reordered, and again within one transaction: the old links go before the new.
+        definitions.replace_definition(session, "apps", spec(hosts=["node1", "node3"]))
+        replaced = definitions.replace_definition(session, "apps", spec(hosts=["node3", "node1"]))
+    assert (replaced.host, replaced.hosts) == ("node3", ("node3", "node1"))
+    with setup.session() as session:
+        assert definitions.get_definition(session, "apps").hosts == ("node3", "node1")
+        shorthand = definitions.replace_definition(session, "apps", spec(host="node2"))
+    assert (shorthand.host, shorthand.hosts) == ("node2", ("node2",))
+    with pytest.raises(NotFound) as caught, setup.session() as session:
+        definitions.replace_definition(session, "apps", spec(hosts=["node1", "ghost"]))
+    assert (caught.value.kind, caught.value.name) == ("host", "ghost")
+    with setup.session() as session:
+        assert definitions.get_definition(session, "apps").hosts == ("node2",)
+        local = definitions.replace_definition(session, "apps", spec())
+    assert (local.host, local.hosts) == (None, ())
+
+
+def test_audit_shows_the_hosts(setup: Database) -> None:
+    with setup.session() as session:
+        definitions.create_definition(session, spec(hosts=["node2", "node1"]), actor="admin")
+        definitions.replace_definition(session, "apps", spec(), actor="admin")
+    with setup.session() as session:
+        (made,) = audit.list_events(session, action="definition.create").items
+        (changed,) = audit.list_events(session, action="definition.update").items
+    assert made.detail == {"hosts": ["node2", "node1"]}
+    assert changed.detail == {"hosts": []}
+
+
+def test_names_on_host(setup: Database) -> None:
+    with setup.session() as session:
+        definitions.create_definition(session, spec(name="both", hosts=["node2", "node1"]))
+        definitions.create_definition(session, spec(name="second", host="node2"))
+        definitions.create_definition(session, spec(name="local"))
+        definitions.create_definition(session, spec(name="off", host="node1", enabled=False))
+        definitions.create_definition(session, spec(name="offlocal", enabled=False))
+    with setup.session() as session:
+        assert definitions.names_on_host(session, "node1") == ["both"]
+        assert definitions.names_on_host(session, "node2") == ["both", "second"]
+        assert definitions.names_on_host(session, "node3") == []
+        assert definitions.names_on_host(session, "ghost") == []
+        assert definitions.names_on_host(session, None) == ["local"]
+
+
+def test_deleting_a_definition_drops_its_hosts(setup: Database) -> None:
+    with setup.session() as session:
+        definitions.create_definition(session, spec(hosts=["node1", "node2"]))
+    with setup.session() as session:
+        definitions.delete_definition(session, "apps")
+    with setup.session() as session:
+        hosts.delete_host(session, "node1")
+        assert definitions.names_on_host(session, "node2") == []
 
 
 def test_list_by_kind_and_name(setup: Database) -> None:

@@ -138,6 +138,7 @@ def test_list_and_delete(database: Database) -> None:
 
 def test_host_used_by_a_definition_cannot_be_deleted(database: Database) -> None:
     create(database)
+    create(database, "node2")
     with database.session() as session:
         definitions.create_definition(
             session,
@@ -145,8 +146,38 @@ def test_host_used_by_a_definition_cannot_be_deleted(database: Database) -> None
                 name="apps", kind=ServerKind.APPLICATION, command=["serve"], host="node1"
             ),
         )
-    with pytest.raises(Conflict), database.session() as session:
+        # node1 listed second: still in use.
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name="batch",
+                kind=ServerKind.RUNNER,
+                command=["run"],
+                hosts=["node2", "node1"],
+            ),
+        )
+    listed = "host 'node1' runs server definitions apps, batch"
+    with pytest.raises(Conflict, match=listed), database.session() as session:
         hosts.delete_host(session, "node1")
     with database.session() as session:
         assert hosts.get_host(session, "node1").name == "node1"
         assert definitions.get_definition(session, "apps").host == "node1"
+        assert definitions.get_definition(session, "batch").hosts == ("node2", "node1")
+        definitions.delete_definition(session, "apps")
+    with pytest.raises(Conflict, match="definitions batch$"), database.session() as session:
+        hosts.delete_host(session, "node1")
+    with database.session() as session:
+        definitions.replace_definition(
+            session,
+            "batch",
+            ServerDefinitionSpec(
+                name="batch", kind=ServerKind.RUNNER, command=["run"], host="node2"
+            ),
+        )
+    with database.session() as session:
+        hosts.delete_host(session, "node1")
+    with pytest.raises(Conflict, match="batch"), database.session() as session:
+        hosts.delete_host(session, "node2")
+    with database.session() as session:
+        assert [h.name for h in hosts.list_hosts(session).items] == ["node2"]
+        assert definitions.names_on_host(session, "node2") == ["batch"]

@@ -22,8 +22,15 @@ from baton.loadmanager.connection import ServerConnection
 from baton.protocol import frames
 from baton.protocol.tickets import Ticket, hello_for
 from baton.registry import access, definitions, hosts, libraries, services, users
-from baton.registry.enums import Action, PrincipalKind, ResourceKind, ServerKind, ServiceKind
-from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSpec
+from baton.registry.enums import (
+    Action,
+    Balancing,
+    PrincipalKind,
+    ResourceKind,
+    ServerKind,
+    ServiceKind,
+)
+from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSettings, ServiceSpec
 from tests.api.conftest import PLAIN_PASSWORD, serve
 from tests.appserver.serverprocess import PATIENCE, pid_gone
 from tests.conftest import ADMIN_PASSWORD, Installation
@@ -82,8 +89,8 @@ def ready(process: subprocess.Popen[str]) -> str:
     return line.strip()
 
 
-def remote_pids(app: object) -> list[int]:
-    pool = app.state.broker.manager.pools()["remote"]  # type: ignore[attr-defined]
+def remote_pids(app: object, service: str = "remote") -> list[int]:
+    pool = app.state.broker.manager.pools()[service]  # type: ignore[attr-defined]
     return sorted(s.spawner.pid for s in pool.servers if s.spawner and s.spawner.pid)
 
 
@@ -287,3 +294,69 @@ def test_users_ask_a_host_spawner_for_servers_with_their_own_credentials(
             assert admin.post(f"{operator}/kill").status_code == 404  # it is gone
             assert admin.post("/api/operator/hosts/h9/servers/x-1/stop").status_code == 404
             assert admin.post(f"{operator}/explode").status_code == 422
+
+
+def test_a_definition_on_two_hosts_spreads_its_servers_by_host_totals(
+    installation: Installation, tmp_path: Path
+) -> None:
+    """Two spawners as hosts ``h2`` and ``h3`` run one definition; a pool's two servers start
+    at the same moment and land one on each (cost balancing on per-host totals); a request
+    that holds a server shows in its host's totals."""
+    with installation.database.session() as session:
+        sample = libraries.get_library(session, "sample").path
+        tokens = {name: hosts.create_host(session, name).token for name in ("h2", "h3")}
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name="spread",
+                kind=ServerKind.APPLICATION,
+                command=[
+                    "{python}",
+                    "-m",
+                    "baton.appserver",
+                    "--listen",
+                    "tcp:{host}:{port}",
+                    "--library",
+                    f"sample={sample}",
+                ],
+                hosts=["h2", "h3"],
+                balancing=Balancing.COST,
+                pool=PoolSettings(max_servers=2, max_clients=1, idle_timeout=0, cost_per_client=10),
+            ),
+        )
+        services.create_service(
+            session,
+            ServiceSpec(
+                name="both",
+                kind=ServiceKind.POOL,
+                server_definition="spread",
+                libraries=["sample"],
+                settings=ServiceSettings(min_servers=2, max_servers=2),
+            ),
+        )
+    app = create_app(installation.settings, installation.database)
+    with (
+        serve(app) as url,
+        host_spawner(tmp_path / "h2", url, tokens["h2"]) as h2,
+        host_spawner(tmp_path / "h3", url, tokens["h3"]) as h3,
+        httpx.Client(base_url=url, auth=("admin", ADMIN_PASSWORD), timeout=30) as admin,
+    ):
+        ready(h2), ready(h3)
+        deadline = time.monotonic() + PATIENCE
+        while len(app.state.hosts.all()) < 2:
+            assert time.monotonic() < deadline, "the hosts did not join"
+            time.sleep(0.02)
+        params = {"_SERVICE": "both", "_PROGRAM": "sample.hello", "name": "Cy"}
+        answer = admin.get("/broker", params=params)
+        assert answer.status_code == 200 and "Cy" in answer.text
+
+        def spread() -> dict[str, tuple[int, int, int]]:
+            found = admin.get("/api/operator/hosts").json()
+            return {h["name"]: (len(h["servers"]), h["clients"], h["cost"]) for h in found}
+
+        deadline = time.monotonic() + PATIENCE
+        while spread() != {"h2": (1, 1, 10), "h3": (1, 1, 10)}:
+            assert time.monotonic() < deadline, f"not one server per host: {spread()}"
+            time.sleep(0.1)
+        parents = sorted(parent_of(pid) for pid in remote_pids(app, "both"))
+        assert parents == sorted([h2.pid, h3.pid])

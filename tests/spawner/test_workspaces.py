@@ -1,6 +1,6 @@
 """``Workspaces`` itself: what the API cannot time, with real kernels (the API's tests are in
 tests/api/test_workspaces.py): closing while a kernel starts, and the per-user limit under
-concurrent starts."""
+concurrent starts; and which definition a spawner of each host chooses."""
 
 from __future__ import annotations
 
@@ -12,12 +12,13 @@ from pathlib import Path
 import pytest
 
 from baton.errors import Conflict, SpawnFailed
-from baton.registry import access, definitions, users
+from baton.registry import access, definitions, hosts, users
 from baton.registry.access import Principal
 from baton.registry.enums import ServerKind
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec
 from baton.settings import Settings
 from baton.spawner.states import ProcessState
+from baton.spawner.workspace_plan import choose_definition
 from baton.spawner.workspaces import Workspaces
 from tests.appserver.serverprocess import pid_gone, wait_for_async
 from tests.conftest import Installation
@@ -105,3 +106,33 @@ async def test_the_per_user_limit_holds_for_concurrent_starts(
         assert len(workspaces.list(admin)) == 1
     finally:
         await workspaces.aclose()
+
+
+async def test_a_spawner_chooses_among_the_definitions_that_list_its_host(
+    installation: Installation, admin: Principal
+) -> None:
+    database = installation.database
+    with database.session() as session:
+        for name in ("node1", "node2", "node3"):
+            hosts.create_host(session, name)
+        for name, listed in (("away", ["node2", "node1"]), ("third", ["node3"])):
+            definitions.create_definition(
+                session,
+                ServerDefinitionSpec(
+                    name=name,
+                    kind=ServerKind.WORKSPACE,
+                    command=["{python}", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
+                    hosts=listed,
+                ),
+            )
+    for host in ("node1", "node2"):
+        assert choose_definition(database, admin, "away", host=host).name == "away"
+        assert choose_definition(database, admin, None, host=host).name == "away"
+    # "single" and "ws" list no host: the control plane's own.
+    assert choose_definition(database, admin, None, host=None).name == "single"
+    with pytest.raises(Conflict, match="runs on hosts 'node2', 'node1', not here"):
+        choose_definition(database, admin, "away", host=None)
+    with pytest.raises(Conflict, match="runs on host 'node3', not here"):
+        choose_definition(database, admin, "third", host="node1")
+    with pytest.raises(Conflict, match="runs on the control plane, not here"):
+        choose_definition(database, admin, "ws", host="node1")

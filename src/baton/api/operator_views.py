@@ -58,6 +58,12 @@ class RemoteServerView(View):
     clients: int
     uses: int
     problem: str
+    cost: int = Field(
+        0,
+        description="Its cost now (clients times cost_per_client, plus "
+        "startup_cost while it starts).",
+    )
+    response_time: float = Field(0.0, description="Moving average of its clients' durations.")
 
 
 class HostView(View):
@@ -67,6 +73,8 @@ class HostView(View):
     url: str = Field(description="Where its spawner listens.")
     silent: float = Field(description="Seconds since it last joined (it joins every 10 s).")
     servers: list[RemoteServerView] = Field(description="Its servers ([] when it did not answer).")
+    clients: int = Field(description="Clients of its running and starting servers, in total.")
+    cost: int = Field(description="Their total cost (what cost balancing compares hosts by).")
     error: str = Field(description="Why its servers could not be listed, or ''.")
 
 

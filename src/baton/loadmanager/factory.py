@@ -26,6 +26,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from baton.registry.enums import Balancing
 from baton.spawner.base import LaunchSpec, Spawner
 from baton.spawner.fork import ForkSpawner
 from baton.spawner.lease import LeaseSpawner
@@ -57,6 +58,8 @@ class ServerRecipe:
         run_dir: the folder for sockets.
         log: a file the servers' standard error is appended to (None: the control plane's).
         host: the host whose spawner runs the definition's servers (None: this one).
+        hosts: every host that runs them (``host`` is the first), balanced across.
+        balancing: how a host is chosen among ``hosts``.
     """
 
     service: str
@@ -71,6 +74,8 @@ class ServerRecipe:
     run_dir: Path = Path("run")
     log: Path | None = None
     host: str | None = None
+    hosts: tuple[str, ...] = ()
+    balancing: Balancing = Balancing.LEAST_BUSY
 
     def environ(self) -> dict[str, str]:
         """The whole environment of a server."""
@@ -181,10 +186,11 @@ class RemoteFactory:
         assert recipe.host is not None and recipe.definition is not None
         return RemoteSpawner(
             self._hosts,
-            recipe.host,
+            recipe.hosts or recipe.host,
             recipe.definition,
             client=f"service {recipe.service} ({server_id})",
             timeout=recipe.start_timeout,
+            balancing=recipe.balancing,
         )
 
     async def aclose(self) -> None:

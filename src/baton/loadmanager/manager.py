@@ -29,7 +29,7 @@ from baton.loadmanager.factory import (
 from baton.loadmanager.pool import PoolConfig, ServerFactory, ServicePool
 from baton.registry import definitions, libraries, services
 from baton.registry.database import Database
-from baton.registry.enums import ServiceKind
+from baton.registry.enums import Balancing, ServiceKind
 from baton.registry.specs import ServiceSpec
 from baton.settings import Settings
 from baton.spawner.remote import JoinedHosts
@@ -214,6 +214,8 @@ class LoadManager:
             environment: dict[str, str] = {}
             cwd: Path | None = None
             host: str | None = None
+            hosts: tuple[str, ...] = ()
+            balancing = Balancing.LEAST_BUSY
             start_timeout = spec.settings.start_timeout
             if spec.server_definition is not None:
                 with contextlib.suppress(NotFound):
@@ -222,6 +224,8 @@ class LoadManager:
                     environment = dict(definition.environment)
                     cwd = Path(definition.working_dir) if definition.working_dir else None
                     host = definition.host
+                    hosts = tuple(definition.hosts)
+                    balancing = definition.balancing
         recipe = ServerRecipe(
             service=name,
             libraries=folders,
@@ -235,5 +239,7 @@ class LoadManager:
             run_dir=self._settings.run_path,
             log=self._server_log,
             host=host,
+            hosts=hosts,
+            balancing=balancing,
         )
         return ServiceSetup(spec, recipe)

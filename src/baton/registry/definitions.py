@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, Conflict, NotFound
 from baton.registry import access, audit, credentials, hosts
 from baton.registry.enums import ResourceKind, ServerKind
-from baton.registry.models import Credential, Host, ServerDefinition, Service
+from baton.registry.models import (
+    Credential,
+    Host,
+    ServerDefinition,
+    ServerDefinitionHost,
+    Service,
+)
 from baton.registry.paging import paginate
 from baton.registry.records import Page, ServerDefinitionRecord
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec
@@ -27,9 +33,19 @@ def load(session: Session, name: str) -> ServerDefinition:
     return row
 
 
+def _host_names(session: Session, definition_id: int) -> tuple[str, ...]:
+    statement = (
+        select(Host.name)
+        .join(ServerDefinitionHost, ServerDefinitionHost.host_id == Host.id)
+        .where(ServerDefinitionHost.definition_id == definition_id)
+        .order_by(ServerDefinitionHost.position)
+    )
+    return tuple(session.scalars(statement))
+
+
 def _to_record(session: Session, row: ServerDefinition) -> ServerDefinitionRecord:
     credential = session.get(Credential, row.credential_id) if row.credential_id else None
-    host = session.get(Host, row.host_id) if row.host_id else None
+    names = _host_names(session, row.id)
     return ServerDefinitionRecord(
         id=row.id,
         name=row.name,
@@ -40,7 +56,8 @@ def _to_record(session: Session, row: ServerDefinition) -> ServerDefinitionRecor
         environment=dict(row.environment),
         credential=credential.name if credential else None,
         run_as_client=row.run_as_client,
-        host=host.name if host else None,
+        host=names[0] if names else None,
+        hosts=names,
         port_min=row.port_min,
         port_max=row.port_max,
         pool=PoolSettings.model_validate(row.pool).model_dump(),
@@ -52,6 +69,9 @@ def _to_record(session: Session, row: ServerDefinition) -> ServerDefinitionRecor
 
 
 def _apply(session: Session, row: ServerDefinition, spec: ServerDefinitionSpec) -> None:
+    """Copy ``spec`` into ``row`` and store its hosts in order (``row`` is flushed for its id)."""
+    # Every name first: an unknown host leaves the row unchanged.
+    host_ids = [hosts.load(session, name).id for name in spec.hosts]
     row.name = spec.name
     row.kind = spec.kind
     row.description = spec.description
@@ -60,11 +80,20 @@ def _apply(session: Session, row: ServerDefinition, spec: ServerDefinitionSpec) 
     row.environment = dict(spec.environment)
     row.credential_id = credentials.load(session, spec.credential).id if spec.credential else None
     row.run_as_client = spec.run_as_client
-    row.host_id = hosts.load(session, spec.host).id if spec.host else None
     row.port_min, row.port_max = spec.port_min, spec.port_max
     row.pool = spec.pool.model_dump()
     row.balancing = spec.balancing
     row.enabled = spec.enabled
+    session.add(row)
+    session.flush()
+    session.execute(
+        delete(ServerDefinitionHost).where(ServerDefinitionHost.definition_id == row.id)
+    )
+    session.add_all(
+        ServerDefinitionHost(definition_id=row.id, host_id=host_id, position=position)
+        for position, host_id in enumerate(host_ids)
+    )
+    session.flush()
 
 
 def create_definition(
@@ -75,10 +104,12 @@ def create_definition(
         raise AlreadyExists("server definition", spec.name)
     row = ServerDefinition()
     _apply(session, row, spec)
-    session.add(row)
-    session.flush()
     audit.record(
-        session, "definition.create", actor=actor, resource=f"server_definition:{spec.name}"
+        session,
+        "definition.create",
+        actor=actor,
+        resource=f"server_definition:{spec.name}",
+        detail={"hosts": list(spec.hosts)},
     )
     return _to_record(session, row)
 
@@ -96,7 +127,13 @@ def replace_definition(
     if spec.name != name:
         access.rename_resource(session, ResourceKind.SERVER_DEFINITION, name, spec.name)
     session.flush()
-    audit.record(session, "definition.update", actor=actor, resource=f"server_definition:{name}")
+    audit.record(
+        session,
+        "definition.update",
+        actor=actor,
+        resource=f"server_definition:{name}",
+        detail={"hosts": list(spec.hosts)},
+    )
     return _to_record(session, row)
 
 
@@ -125,13 +162,15 @@ def list_definitions(
 
 
 def names_on_host(session: Session, host: str | None) -> list[str]:
-    """The enabled definitions bound to ``host`` (None: to no host, the control plane's)."""
+    """The enabled definitions that list ``host`` among their hosts (None: those with no
+    host, which run on the control plane's own)."""
     statement = select(ServerDefinition.name).where(ServerDefinition.enabled.is_(True))
+    listed = select(ServerDefinitionHost.definition_id)
     if host:
-        host_id = select(Host.id).where(Host.name == host).scalar_subquery()
-        statement = statement.where(ServerDefinition.host_id == host_id)
+        listed = listed.join(Host, Host.id == ServerDefinitionHost.host_id).where(Host.name == host)
+        statement = statement.where(ServerDefinition.id.in_(listed))
     else:
-        statement = statement.where(ServerDefinition.host_id.is_(None))
+        statement = statement.where(ServerDefinition.id.not_in(listed))
     return list(session.scalars(statement.order_by(ServerDefinition.name)))
 
 

@@ -9,7 +9,7 @@ from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, Conflict, InvalidInput, NotFound
 from baton.registry import audit
-from baton.registry.models import Host, ServerDefinition, utcnow
+from baton.registry.models import Host, ServerDefinition, ServerDefinitionHost, utcnow
 from baton.registry.naming import check_name
 from baton.registry.paging import paginate
 from baton.registry.records import HostRecord, IssuedHostToken, Page
@@ -132,10 +132,15 @@ def list_hosts(session: Session, *, limit: int = 50, offset: int = 0) -> Page[Ho
 
 
 def delete_host(session: Session, name: str, *, actor: str = "") -> None:
-    """Remove a host no server definition is bound to."""
+    """Remove a host no server definition lists."""
     row = load(session, name)
     bound = list(
-        session.scalars(select(ServerDefinition.name).where(ServerDefinition.host_id == row.id))
+        session.scalars(
+            select(ServerDefinition.name)
+            .join(ServerDefinitionHost, ServerDefinitionHost.definition_id == ServerDefinition.id)
+            .where(ServerDefinitionHost.host_id == row.id)
+            .order_by(ServerDefinition.name)
+        )
     )
     if bound:
         raise Conflict(f"host {name!r} runs server definitions {', '.join(bound)}")

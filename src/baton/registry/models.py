@@ -347,8 +347,6 @@ class ServerDefinition(Timestamped, Base):
         ForeignKey("credentials.id", ondelete="RESTRICT")
     )
     run_as_client: Mapped[bool] = mapped_column(Boolean, default=False)
-    #: None means the control plane's own host.
-    host_id: Mapped[int | None] = mapped_column(ForeignKey("hosts.id", ondelete="RESTRICT"))
     port_min: Mapped[int | None] = mapped_column(Integer)
     port_max: Mapped[int | None] = mapped_column(Integer)
     pool: Mapped[dict[str, Any]] = mapped_column(default=dict)
@@ -357,6 +355,24 @@ class ServerDefinition(Timestamped, Base):
     )
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
+
+
+class ServerDefinitionHost(Base):
+    """A host a definition runs on; none at all means the control plane's own host."""
+
+    __tablename__ = "server_definition_hosts"
+    __table_args__ = (
+        UniqueConstraint("definition_id", "position", name="uq_server_definition_hosts_position"),
+    )
+
+    definition_id: Mapped[int] = mapped_column(
+        ForeignKey("server_definitions.id", ondelete="CASCADE"), primary_key=True
+    )
+    host_id: Mapped[int] = mapped_column(
+        ForeignKey("hosts.id", ondelete="RESTRICT"), primary_key=True, index=True
+    )
+    #: The order the hosts were given in (0: the first, which ``host`` names).
+    position: Mapped[int] = mapped_column(Integer)
 
 
 class Service(Timestamped, Base):

@@ -138,7 +138,10 @@ class ServerDefinitionRecord(Record):
     environment: dict[str, str]
     credential: str | None
     run_as_client: bool
-    host: str | None
+    host: str | None = Field(description="The first of hosts; null: the control plane's.")
+    hosts: tuple[str, ...] = Field(
+        default=(), description="Hosts that run it, in order; none: the control plane's own."
+    )
     port_min: int | None
     port_max: int | None
     pool: dict[str, Any]

@@ -6,6 +6,7 @@ Strict pydantic models (unknown fields are errors) shared by the API and the CLI
 from __future__ import annotations
 
 import re
+from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -64,7 +65,17 @@ class ServerDefinitionSpec(Spec):
     environment: dict[str, str] = Field(default_factory=dict)
     credential: str | None = Field(None, description="Launch credential the server runs as.")
     run_as_client: bool = Field(False, description="Run as the requesting user (workspaces).")
-    host: str | None = Field(None, description="Host that runs it; none: the control plane.")
+    hosts: list[Annotated[str, Field(pattern=_NAME)]] = Field(
+        default_factory=list,
+        max_length=64,
+        description="Hosts that run it, in order; none: the control plane's own host.",
+    )
+    host: str | None = Field(
+        None,
+        pattern=_NAME,
+        description="Shorthand for one host (hosts=[host]); with hosts it must be their first. "
+        "Reads back as the first host, or null.",
+    )
     port_min: int | None = Field(None, ge=1, le=65535)
     port_max: int | None = Field(None, ge=1, le=65535)
     pool: PoolSettings = Field(default_factory=PoolSettings)
@@ -90,8 +101,38 @@ class ServerDefinitionSpec(Spec):
                 raise ValueError(f"invalid environment variable {name!r}")
         return environment
 
+    @model_validator(mode="before")
+    @classmethod
+    def _host_shorthand(cls, data: Any) -> Any:
+        # Fill in whichever of host and hosts was left out; _consistent checks both when given.
+        if not isinstance(data, dict) or ("host" in data) == ("hosts" in data):
+            return data
+        if "host" in data:
+            host = data["host"]
+            return {**data, "hosts": [] if host is None else [host]}
+        hosts = data["hosts"]
+        if isinstance(hosts, list | tuple) and hosts and isinstance(hosts[0], str):
+            return {**data, "host": hosts[0]}
+        return data
+
+    @field_validator("hosts")
+    @classmethod
+    def _unique_hosts(cls, hosts: list[str]) -> list[str]:
+        seen: set[str] = set()
+        for host in hosts:
+            if host in seen:
+                raise ValueError(f"host {host!r} is listed twice")
+            seen.add(host)
+        return hosts
+
     @model_validator(mode="after")
     def _consistent(self) -> ServerDefinitionSpec:
+        first = self.hosts[0] if self.hosts else None
+        if self.host != first:
+            raise ValueError(
+                f"host {self.host!r} disagrees with hosts {self.hosts!r}: "
+                "host is a shorthand for the first of hosts"
+            )
         if (self.port_min is None) != (self.port_max is None):
             raise ValueError("port_min and port_max go together")
         if (

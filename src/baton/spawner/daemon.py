@@ -154,6 +154,8 @@ def server_view(server: ManagedServer) -> dict[str, Any]:
         "uptime": uptime,
         "clients": server.clients,
         "uses": server.uses,
+        "cost": server.cost(),
+        "response_time": server.response_time,
         "problem": server.problem,
     }
 

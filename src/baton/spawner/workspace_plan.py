@@ -32,6 +32,12 @@ from baton.spawner.plan import ServerPlan
 KIND = ResourceKind.SERVER_DEFINITION
 
 
+def _runs_on(record: ServerDefinitionRecord, host: str | None) -> bool:
+    """Whether ``record`` lists ``host`` (None: the control plane, for a definition with no
+    host)."""
+    return host in record.hosts if host is not None else not record.hosts
+
+
 def choose_definition(
     database: Database | None, user: Principal, name: str | None, *, host: str | None
 ) -> ServerDefinitionRecord:
@@ -42,7 +48,7 @@ def choose_definition(
         PermissionDenied: no ``run`` on it (or on any, without a name).
         NotFound: no definition called ``name``.
         InvalidInput: it is not a workspace definition.
-        Conflict: it is disabled or bound to another host; none is enabled.
+        Conflict: it is disabled or ``host`` is not among its hosts; none is enabled.
     """
     if database is None:
         raise SpawnFailed("workspace", "this spawner has no registry to read definitions")
@@ -52,14 +58,17 @@ def choose_definition(
             record = definitions.get_definition(session, name)
             if record.kind is not ServerKind.WORKSPACE:
                 raise InvalidInput("definition", f"{name!r} is not a workspace definition")
-            if record.host != host:
-                where = f"host {record.host!r}" if record.host else "the control plane"
+            if not _runs_on(record, host):
+                where = "the control plane"
+                if record.hosts:
+                    listed = ", ".join(repr(name) for name in record.hosts)
+                    where = f"host {listed}" if len(record.hosts) == 1 else f"hosts {listed}"
                 raise Conflict(f"workspace definition {name!r} runs on {where}, not here")
             if not record.enabled:
                 raise Conflict(f"workspace definition {name!r} is disabled")
             return record
         found = definitions.list_definitions(session, kind=ServerKind.WORKSPACE, limit=10_000)
-        here = [record for record in found.items if record.host == host]
+        here = [record for record in found.items if _runs_on(record, host)]
         names = [record.name for record in here]
         allowed = access.allowed_names(session, user, KIND, Action.RUN, names)
         host_user = users.get_user(session, user.name).auth_source is AuthSource.HOST

@@ -51,7 +51,8 @@ def list_definitions(
 def create_definition(
     body: ServerDefinitionSpec, principal: Administrator, registry: Registry
 ) -> ServerDefinitionRecord:
-    """A new kind of server process the spawner can launch."""
+    """A new kind of server process the spawner can launch, on the hosts it lists (``hosts``,
+    or ``host`` for one; none: the control plane's own)."""
     with registry.session() as session:
         return definitions.create_definition(session, body, actor=principal.name)
 
@@ -69,8 +70,8 @@ def replace_definition(
 ) -> ServerDefinitionRecord:
     """Replace it (write permission); running servers pick it up on refresh. Write covers the
     description, pool settings, balancing and enabled flag; its name and kind, what runs and as
-    whom (command, working_dir, environment, credential, run_as_client, host, ports) need the
-    administer capability (a new name renames it, its grants follow)."""
+    whom (command, working_dir, environment, credential, run_as_client, hosts or their order,
+    ports) need the administer capability (a new name renames it, its grants follow)."""
     with registry.session() as session:
         current = definitions.get_definition(session, name)
         require_administer_to_change(
@@ -84,7 +85,7 @@ def replace_definition(
                 "environment": (current.environment, body.environment),
                 "credential": (current.credential, body.credential),
                 "run_as_client": (current.run_as_client, body.run_as_client),
-                "host": (current.host, body.host),
+                "hosts": (current.hosts, tuple(body.hosts)),
                 "ports": ((current.port_min, current.port_max), (body.port_min, body.port_max)),
             },
         )

@@ -54,7 +54,7 @@ from baton.registry import audit
 from baton.registry.access import Principal
 from baton.registry.database import Database
 from baton.registry.enums import AuditOutcome, Capability
-from baton.spawner.remote import JoinedHost, JoinedHosts
+from baton.spawner.remote import JoinedHost, JoinedHosts, load_of, servers_of
 from baton.spawner.service import HostSpawner
 from baton.spawner.supervisor import Supervisor
 
@@ -239,15 +239,29 @@ async def list_hosts(request: Request, principal: Operator) -> list[HostView]:
 
     async def view(host: JoinedHost) -> HostView:
         silent = time.monotonic() - host.seen
-        headers = {"Authorization": f"Bearer {host.secret}"}
         try:
-            async with httpx.AsyncClient(headers=headers, timeout=5) as client:
-                answer = await client.get(f"{host.url}/v1/servers")
-            answer.raise_for_status()
-            servers = [RemoteServerView.model_validate(item) for item in answer.json()]
+            reported = await servers_of(host)
+            servers = [RemoteServerView.model_validate(item) for item in reported]
         except (httpx.HTTPError, ValueError) as exc:
-            return HostView(name=host.name, url=host.url, silent=silent, servers=[], error=str(exc))
-        return HostView(name=host.name, url=host.url, silent=silent, servers=servers, error="")
+            return HostView(
+                name=host.name,
+                url=host.url,
+                silent=silent,
+                servers=[],
+                clients=0,
+                cost=0,
+                error=str(exc),
+            )
+        load = load_of(host.name, reported)
+        return HostView(
+            name=host.name,
+            url=host.url,
+            silent=silent,
+            servers=servers,
+            clients=load.clients,
+            cost=load.cost,
+            error="",
+        )
 
     return list(await asyncio.gather(*(view(host) for host in joined.all())))
 

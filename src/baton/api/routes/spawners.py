@@ -2,7 +2,7 @@
 
 - ``POST /api/spawner/join`` ``{"url", "secret"}``: the host's spawner listens at ``url`` and
   is called with ``secret``; it joins again every heartbeat.
-- ``GET /api/spawner/plans``: the enabled definitions bound to the host, each with its launch
+- ``GET /api/spawner/plans``: the enabled definitions that list the host, each with its launch
   credential's user and password (checked on the host, against its own accounts).
 - ``POST /api/spawner/authorize`` ``{"authorization", "definition"}``: a user asked the host's
   spawner for a server with these credentials (Basic or Bearer): are they valid, and may the
