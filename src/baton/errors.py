@@ -515,3 +515,33 @@ class OperatorBusy(SpawnError):
         super().__init__(f"operator session held by {holder} since {since}")
         self.holder = holder
         self.since = since
+
+
+class JobError(BatonError):
+    """An orchestration job cannot be stored, changed or run as asked."""
+
+    code = "job_error"
+
+
+class InvalidJobDocument(JobError):
+    """A job document that cannot be read: not YAML or JSON, too large, an alias, an unknown
+    key or a wrong value; ``problems`` lists each one with its path."""
+
+    code = "invalid_job_document"
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        shown = "; ".join(f"{path}: {message}" if path else message for path, message in problems)
+        super().__init__(f"the job document is not valid: {shown[:2000]}")
+        self.problems = problems
+
+
+class JobLocked(JobError):
+    """Another user holds the job's edit lock."""
+
+    code = "job_locked"
+
+    def __init__(self, job: str, holder: str, since: str) -> None:
+        super().__init__(f"job {job!r} is locked by {holder} since {since}")
+        self.job = job
+        self.holder = holder
+        self.since = since

@@ -137,6 +137,20 @@ class DispatcherSettings(_Section):
         return services
 
 
+class JobsSettings(_Section):
+    """Orchestration jobs: the Design Server."""
+
+    openapi_hosts: list[str] = Field(
+        default_factory=list,
+        description="Hosts (host or host:port) the Design Server may fetch a service node's "
+        "OpenAPI document from, to read its operation's inputs and outputs; empty: none "
+        "(nodes declare their schema instead).",
+    )
+    openapi_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds to fetch an OpenAPI document."
+    )
+
+
 class SpawnerSettings(_Section):
     """The Object Spawner: how this host's spawner supervises its servers."""
 
@@ -257,6 +271,9 @@ class Settings(BaseSettings):
     )
     spawner: SpawnerSettings = Field(
         default_factory=SpawnerSettings, description="The Object Spawner of this host."
+    )
+    jobs: JobsSettings = Field(
+        default_factory=JobsSettings, description="Orchestration jobs: the Design Server."
     )
 
     @classmethod

@@ -41,11 +41,18 @@ SELF_SERVICE = {
     ("DELETE", "/api/workspaces/{workspace_id}"),
 }
 
+#: Open to every signed-in user: the documentation of job documents (schema, rules).
+REFERENCE = {
+    ("GET", "/api/jobs/schema"),
+    ("GET", "/api/jobs/rules"),
+}
+
 #: Open to every signed-in user, but answer only what the caller may read (checked below).
 FILTERED_LISTS = {
     ("GET", "/api/libraries"),
     ("GET", "/api/services"),
     ("GET", "/api/server-definitions"),
+    ("GET", "/api/jobs"),
 }
 
 
@@ -70,9 +77,19 @@ def concrete(path: str) -> str:
 def test_the_walk_sees_every_router(installation: Installation) -> None:
     routes = api_routes(installation)
     prefixes = {path.split("/")[2] for _, path in routes}
-    assert {"users", "groups", "roles", "permissions", "tokens", "credentials", "hosts"} <= prefixes
+    assert {
+        "users",
+        "groups",
+        "roles",
+        "permissions",
+        "tokens",
+        "credentials",
+        "hosts",
+        "jobs",
+        "components",
+    } <= prefixes
     assert len(routes) >= 40
-    assert set(routes) >= PUBLIC | SELF_SERVICE | FILTERED_LISTS
+    assert set(routes) >= PUBLIC | SELF_SERVICE | FILTERED_LISTS | REFERENCE
 
 
 def test_every_route_needs_credentials(live: LiveServer) -> None:
@@ -90,7 +107,7 @@ def test_every_route_needs_credentials(live: LiveServer) -> None:
 
 
 def test_every_route_checks_permission(live: LiveServer) -> None:
-    exempt = PUBLIC | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN
+    exempt = PUBLIC | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN | REFERENCE
     failures = []
     with live.plain() as client:
         for method, path in api_routes(live.installation):
@@ -116,6 +133,8 @@ def test_host_token_routes_refuse_user_credentials(
 def test_filtered_lists_show_only_what_is_granted(live: LiveServer, method: str, path: str) -> None:
     """The plain user may read the sample library (every signed-in user may) and nothing else."""
     with live.admin() as admin:
+        job = admin.post("/api/jobs", json={"name": "secret-job"})
+        assert job.status_code == 201, job.text
         created = admin.post(
             "/api/server-definitions",
             json={"name": "appsrv", "kind": "application", "command": ["true"]},

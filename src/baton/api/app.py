@@ -28,11 +28,13 @@ from baton.api.limits import BodyLimitMiddleware
 from baton.api.metrics import Metrics, MetricsMiddleware
 from baton.api.routes import (
     audit,
+    components,
     credentials,
     definitions,
     dispatcher,
     groups,
     hosts,
+    jobs,
     libraries,
     me,
     operator,
@@ -78,6 +80,8 @@ ROUTERS = (
     operator.router,
     spawners.router,
     workspaces.router,
+    jobs.router,
+    components.router,
 )
 
 DESCRIPTION = """\

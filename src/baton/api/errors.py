@@ -29,6 +29,8 @@ from baton.errors import (
     DefinitionFailed,
     InvalidFieldValue,
     InvalidInput,
+    InvalidJobDocument,
+    JobLocked,
     LaunchRefused,
     MalformedBody,
     NoServerAvailable,
@@ -57,6 +59,8 @@ from baton.registry.enums import AuditOutcome
 STATUS: dict[type[BatonError], int] = {
     BatonError: 400,
     InvalidInput: 400,
+    InvalidJobDocument: 400,
+    JobLocked: 409,
     InvalidFieldValue: 400,
     MalformedBody: 400,
     AuthenticationFailed: 401,
@@ -102,12 +106,22 @@ class Problem(BaseModel):
     type: str = Field(description="The validator's stable name for the problem.")
 
 
+class DocumentProblem(BaseModel):
+    """One problem of a job document that cannot be read."""
+
+    path: str = Field(description="Where: nodes[2].bindings.x; empty for the whole document.")
+    message: str
+
+
 class ErrorBody(BaseModel):
     """The body of every error answer."""
 
     error: str = Field(description="Stable code: not_found, invalid_request, forbidden, ...")
     detail: str | list[Problem] = Field(
         description="A sentence, or for invalid_request the fields that were wrong."
+    )
+    problems: list[DocumentProblem] | None = Field(
+        None, description="For invalid_job_document: each problem with its path."
     )
 
 
@@ -147,6 +161,12 @@ def baton_error_response(error: BatonError, *, browser: bool = False) -> JSONRes
     """The JSON answer for a :class:`BatonError` (``browser``: the request came with the
     session cookie)."""
     response = error_response(status_of(error), error.code, error.detail, browser=browser)
+    if isinstance(error, InvalidJobDocument):
+        problems = [{"path": path, "message": message} for path, message in error.problems]
+        response = JSONResponse(
+            {"error": error.code, "detail": error.detail, "problems": problems},
+            status_code=response.status_code,
+        )
     if isinstance(error, TooManyAttempts):
         response.headers["Retry-After"] = str(int(error.retry_after) + 1)
     elif isinstance(error, ServerUnavailable | NoServerAvailable):

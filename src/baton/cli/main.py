@@ -25,6 +25,7 @@ from baton.cli import (
     db,
     dispatch,
     groups,
+    jobs,
     operator,
     output,
     secrets,
@@ -106,6 +107,7 @@ app.add_typer(config.app, name="config")
 app.add_typer(secrets.app, name="secrets")
 app.add_typer(credentials.app, name="credential")
 app.add_typer(operator.app, name="operator")
+app.add_typer(jobs.app, name="job")
 
 
 def main() -> None:

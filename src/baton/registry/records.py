@@ -206,3 +206,33 @@ class Page(BaseModel, Generic[T]):
     total: int = Field(description="How many items the whole list has.")
     limit: int
     offset: int
+
+
+class JobRecord(Record):
+    """A stored orchestration job: its latest version and who holds its edit lock."""
+
+    id: int
+    name: str
+    description: str = Field(description="The latest version's description.")
+    owner: str | None = Field(description="Who created it (null: the user was deleted).")
+    latest_version: int
+    locked_by: str | None = Field(description="Who holds the edit lock; null: unlocked.")
+    locked_at: datetime | None = Field(description="Since when the lock is held.")
+    created_at: datetime
+    updated_at: datetime = Field(description="When the latest version was saved.")
+
+
+class JobVersionInfo(Record):
+    """One saved version of a job, without its document."""
+
+    version: int
+    author: str
+    comment: str
+    created_at: datetime
+
+
+class JobVersionRecord(JobVersionInfo):
+    """One saved version of a job with its document (whose ``name`` is the job's current name)."""
+
+    name: str
+    document: dict[str, Any] = Field(description="The job document, as JSON.")
