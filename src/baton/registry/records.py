@@ -10,6 +10,7 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from baton.jobs.states import NodeState, RunState
 from baton.registry.enums import (
     Action,
     AuditOutcome,
@@ -236,3 +237,34 @@ class JobVersionRecord(JobVersionInfo):
 
     name: str
     document: dict[str, Any] = Field(description="The job document, as JSON.")
+
+
+class RunRecord(Record):
+    """One run of an orchestration job, pinned to the version it runs."""
+
+    id: int
+    job: str
+    version: int = Field(description="The job version it runs.")
+    state: RunState
+    inputs: dict[str, Any]
+    outputs: dict[str, Any]
+    created_by: str
+    parent_run_id: int | None = Field(description="The run whose job node started it.")
+    runner: str = Field(description="The runner process that runs it ('' while queued).")
+    error: str
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    position: int | None = Field(None, description="Its place in the queue (1: next).")
+
+
+class NodeRunRecord(Record):
+    """One attempt of one node instance of a run (``node``: its path, ``each[3].greet``)."""
+
+    node: str = Field(validation_alias="node_id")
+    attempt: int
+    state: NodeState
+    outputs: dict[str, Any]
+    error: str
+    started_at: datetime | None
+    finished_at: datetime | None

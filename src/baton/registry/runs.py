@@ -1,0 +1,242 @@
+"""Runs of orchestration jobs and their node runs: the runtime's persisted state.
+
+A run is created QUEUED, pinned to the job version it runs, with inputs already checked
+(``baton.jobs.inputs``); it moves through :func:`~baton.jobs.states.change_run_state` only, and
+every node transition and output is recorded as a node run (one row per node instance and
+attempt: ``node`` is the node's path, ``each[3].greet`` inside a foreach). What a resumed run
+must not do again is what :func:`finished_nodes` returns.
+
+The queue is FIFO: QUEUED runs by creation time then id; :func:`queue` gives each its
+position, so a waiting client can see where its run stands.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from baton.errors import NotFound
+from baton.jobs.states import NODE_TERMINAL, NodeState, RunState, change_run_state
+from baton.registry import audit
+from baton.registry.jobs import load as load_job
+from baton.registry.models import Job, JobVersion, NodeRun, Run, utcnow
+from baton.registry.paging import paginate
+from baton.registry.records import NodeRunRecord, Page, RunRecord
+
+
+def _to_record(session: Session, row: Run, *, position: int | None = None) -> RunRecord:
+    job = session.get(Job, row.job_id)
+    return RunRecord(
+        id=row.id,
+        job=job.name if job is not None else "",
+        version=row.version,
+        state=row.state,
+        inputs=dict(row.inputs),
+        outputs=dict(row.outputs),
+        created_by=row.created_by,
+        parent_run_id=row.parent_run_id,
+        runner=row.runner,
+        error=row.error,
+        created_at=row.created_at,
+        started_at=row.started_at,
+        finished_at=row.finished_at,
+        position=position,
+    )
+
+
+def load(session: Session, run_id: int, *, for_update: bool = False) -> Run:
+    """The ORM run ``run_id``, or :class:`NotFound`."""
+    statement = select(Run).where(Run.id == run_id)
+    if for_update:
+        statement = statement.with_for_update()
+    row = session.scalar(statement)
+    if row is None:
+        raise NotFound("run", str(run_id))
+    return row
+
+
+def create_run(
+    session: Session,
+    job: str,
+    version: int | None,
+    inputs: dict[str, Any],
+    *,
+    created_by: str,
+    parent_run_id: int | None = None,
+) -> RunRecord:
+    """Queue a run of ``job`` at ``version`` (None: the latest), pinned to that version.
+
+    Raises:
+        NotFound: no such job, or no such version.
+    """
+    row = load_job(session, job)
+    pinned = version or row.latest_version
+    exists = session.scalar(
+        select(JobVersion.id).where(JobVersion.job_id == row.id, JobVersion.version == pinned)
+    )
+    if exists is None:
+        raise NotFound("job version", f"{job} version {pinned}")
+    run = Run(
+        job_id=row.id,
+        version=pinned,
+        state=RunState.QUEUED,
+        inputs=dict(inputs),
+        outputs={},
+        created_by=created_by,
+        parent_run_id=parent_run_id,
+    )
+    session.add(run)
+    session.flush()
+    audit.record(
+        session,
+        "run.create",
+        actor=created_by,
+        resource=f"run:{run.id}",
+        detail={"job": job, "version": pinned},
+    )
+    return _to_record(session, run, position=queue_position(session, run.id))
+
+
+def get_run(session: Session, run_id: int) -> RunRecord:
+    """Run ``run_id``, with its position when it is queued."""
+    row = load(session, run_id)
+    position = queue_position(session, row.id) if row.state is RunState.QUEUED else None
+    return _to_record(session, row, position=position)
+
+
+def change_state(
+    session: Session,
+    run_id: int,
+    target: RunState,
+    *,
+    error: str | None = None,
+    runner: str | None = None,
+    outputs: dict[str, Any] | None = None,
+) -> RunRecord:
+    """Move run ``run_id`` to ``target`` (checked by the one transition function), stamping
+    when it started or ended.
+
+    Raises:
+        InvalidTransition: the lifecycle does not allow it.
+    """
+    row = load(session, run_id, for_update=True)
+    row.state = change_run_state(row.state, target)
+    now = utcnow()
+    if target is RunState.RUNNING and row.started_at is None:
+        row.started_at = now
+    if target in (RunState.SUCCEEDED, RunState.FAILED, RunState.CANCELLED):
+        row.finished_at = now
+    if error is not None:
+        row.error = error
+    if runner is not None:
+        row.runner = runner
+    if outputs is not None:
+        row.outputs = dict(outputs)
+    session.flush()
+    return _to_record(session, row)
+
+
+def queue(session: Session) -> list[RunRecord]:
+    """The queued runs in the order they start, each with its position (1: next)."""
+    queued = select(Run).where(Run.state == RunState.QUEUED).order_by(Run.created_at, Run.id)
+    rows = session.scalars(queued).all()
+    return [_to_record(session, row, position=index) for index, row in enumerate(rows, 1)]
+
+
+def queue_position(session: Session, run_id: int) -> int | None:
+    """Where run ``run_id`` stands in the queue (1: next), or None when it is not queued."""
+    ids = list(
+        session.scalars(
+            select(Run.id).where(Run.state == RunState.QUEUED).order_by(Run.created_at, Run.id)
+        )
+    )
+    return ids.index(run_id) + 1 if run_id in ids else None
+
+
+def list_runs(
+    session: Session,
+    *,
+    job: str | None = None,
+    state: RunState | None = None,
+    user: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+    jobs: set[str] | None = None,
+    limit: int = 50,
+    offset: int = 0,
+) -> Page[RunRecord]:
+    """Runs, newest first, filtered by job, state, who started them and when (``jobs``: only
+    runs of these jobs, the ones the caller may see)."""
+    statement = select(Run).order_by(Run.created_at.desc(), Run.id.desc())
+    if job is not None:
+        statement = statement.join(Job, Job.id == Run.job_id).where(Job.name == job)
+    if jobs is not None:
+        statement = statement.where(Run.job_id.in_(select(Job.id).where(Job.name.in_(jobs))))
+    if state is not None:
+        statement = statement.where(Run.state == state)
+    if user is not None:
+        statement = statement.where(Run.created_by == user)
+    if since is not None:
+        statement = statement.where(Run.created_at >= since)
+    if until is not None:
+        statement = statement.where(Run.created_at < until)
+    return paginate(
+        session, statement, lambda row: _to_record(session, row), limit=limit, offset=offset
+    )
+
+
+def record_node(
+    session: Session,
+    run_id: int,
+    node: str,
+    attempt: int,
+    state: NodeState,
+    *,
+    outputs: dict[str, Any] | None = None,
+    error: str = "",
+) -> NodeRunRecord:
+    """Record node instance ``node``'s attempt reaching ``state`` (its row is created on its
+    first state, stamped when it starts running and when it ends)."""
+    row = session.scalar(
+        select(NodeRun).where(
+            NodeRun.run_id == run_id, NodeRun.node_id == node, NodeRun.attempt == attempt
+        )
+    )
+    now = utcnow()
+    if row is None:
+        row = NodeRun(run_id=run_id, node_id=node, attempt=attempt, state=state, outputs={})
+        session.add(row)
+    else:
+        row.state = state
+    if state is NodeState.RUNNING and row.started_at is None:
+        row.started_at = now
+    if state in NODE_TERMINAL:
+        row.finished_at = now
+    if outputs is not None:
+        row.outputs = dict(outputs)
+    if error:
+        row.error = error
+    session.flush()
+    return NodeRunRecord.model_validate(row)
+
+
+def node_runs(session: Session, run_id: int) -> list[NodeRunRecord]:
+    """Every node attempt of run ``run_id``, in the order they were recorded."""
+    load(session, run_id)
+    rows = session.scalars(select(NodeRun).where(NodeRun.run_id == run_id).order_by(NodeRun.id))
+    return [NodeRunRecord.model_validate(row) for row in rows]
+
+
+def finished_nodes(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
+    """The node instances of run ``run_id`` that succeeded or were skipped, with their outputs:
+    what a resumed run does not do again."""
+    rows = session.scalars(
+        select(NodeRun).where(
+            NodeRun.run_id == run_id,
+            NodeRun.state.in_([NodeState.SUCCEEDED, NodeState.SKIPPED]),
+        )
+    )
+    return {row.node_id: dict(row.outputs) for row in rows}
