@@ -447,6 +447,8 @@ class Run(Timestamped, Base):
     state: Mapped[RunState] = mapped_column(_enum(RunState, "run_state"), index=True)
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     outputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    #: The job variables assigned so far (a resumed run goes on with them).
+    variables: Mapped[dict[str, Any]] = mapped_column(default=dict)
     created_by: Mapped[str] = mapped_column(String(64), default="")
     parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     runner: Mapped[str] = mapped_column(String(200), default="")

@@ -15,7 +15,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from baton.errors import NotFound
@@ -240,3 +240,25 @@ def finished_nodes(session: Session, run_id: int) -> dict[str, dict[str, Any]]:
         )
     )
     return {row.node_id: dict(row.outputs) for row in rows}
+
+
+def set_variable(session: Session, run_id: int, name: str, value: Any) -> None:
+    """Record that the run's job variable ``name`` is now ``value``."""
+    row = load(session, run_id, for_update=True)
+    row.variables = {**row.variables, name: value}
+    session.flush()
+
+
+def variables(session: Session, run_id: int) -> dict[str, Any]:
+    """The job variables run ``run_id`` assigned so far."""
+    return dict(load(session, run_id).variables)
+
+
+def last_attempts(session: Session, run_id: int) -> dict[str, int]:
+    """Each node instance's highest recorded attempt in run ``run_id``."""
+    rows = session.execute(
+        select(NodeRun.node_id, func.max(NodeRun.attempt))
+        .where(NodeRun.run_id == run_id)
+        .group_by(NodeRun.node_id)
+    )
+    return {node: int(attempt) for node, attempt in rows}
