@@ -127,6 +127,14 @@ async def _get(reader: asyncio.StreamReader, writer: asyncio.StreamWriter, reque
     return status
 
 
+def warm(result: Result, log: Path) -> None:
+    """Stop the benchmark when a case's warm-up has errors (a refused service would otherwise
+    spend its queue timeout on every request of the run)."""
+    if result.errors:
+        tail = "\n".join(log.read_text(errors="replace").splitlines()[-20:])
+        raise SystemExit(f"{result.case}: {result.errors} warm-up requests failed\n{tail}")
+
+
 async def load(port: int, path: str, requests: int, concurrency: int) -> Result:
     """``requests`` GETs of ``path``, ``concurrency`` connections at once."""
     message = f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n".encode()
@@ -291,9 +299,10 @@ def main() -> None:
         ):
             run = asyncio.run
             n, c = args.requests, args.concurrency
-            run(load(bare_port, "/hello?name=Ada", 200, c))  # warm-up
+            warm(run(load(bare_port, "/hello?name=Ada", 200, c)), folder / "bare.log")
             results["a"] = run(load(bare_port, "/hello?name=Ada", n, c))
             results["a1"] = run(load(bare_port, "/hello?name=Ada", n // 2, 1))
+            warm(run(load(baton_port, broker + "socket2", 20, 1)), folder / "serve.log")
             run(load(baton_port, broker + "socket2", 200, c))
             results["b"] = run(load(baton_port, broker + "socket2", n, c))
             results["b1"] = run(load(baton_port, broker + "socket2", n // 2, 1))
@@ -312,9 +321,9 @@ def main() -> None:
                     ],
                     check=True,
                 )
-            run(load(baton_port, broker + "pool2", 200, c))
+            warm(run(load(baton_port, broker + "pool2", 200, c)), folder / "serve.log")
             results["c"] = run(load(baton_port, broker + "pool2", n, c))
-            run(load(baton_port, broker + "launchp", 20, c))
+            warm(run(load(baton_port, broker + "launchp", 20, c)), folder / "serve.log")
             results["d"] = run(load(baton_port, broker + "launchp", args.slow_requests, c))
             results["e"] = run(load(cgi_port, "/cgi-bin/hello.py?name=Ada", args.slow_requests, c))
             # The frame protocol alone, to an application server like the socket service's
