@@ -154,6 +154,14 @@ def installation(tmp_path: Path, database_url: str) -> Iterator[Installation]:
 FDS = Path("/proc/self/fd")
 
 
+def sqlite_copy(folder: Path, template: Path) -> str:
+    """The URL of a fresh copy of the migrated SQLite registry ``template`` in ``folder``: for
+    the tests that act on processes, not on the registry, and so run on SQLite only."""
+    path = folder / "registry.db"
+    shutil.copyfile(template, path)
+    return f"sqlite:///{path}"
+
+
 @pytest.fixture
 def anyio_backend() -> str:
     """Async tests run on asyncio, through anyio's pytest plugin."""

@@ -4,7 +4,6 @@ rights and the audit trail."""
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -23,7 +22,7 @@ from tests.api.operated import (
     tiny_definition,
 )
 from tests.appserver.serverprocess import pid_gone, wait_for
-from tests.conftest import Installation
+from tests.conftest import Installation, sqlite_copy
 from tests.spawner.children import live_children, nothing_left_behind  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("libuv_ready", "nothing_left_behind")
@@ -32,9 +31,7 @@ pytestmark = pytest.mark.usefixtures("libuv_ready", "nothing_left_behind")
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the operator interface acts on processes, not on the registry."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 @pytest.fixture

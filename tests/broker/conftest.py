@@ -13,7 +13,6 @@ The plain user has ``run`` on ``t`` and ``sample`` (through AUTHENTICATED) but o
 
 from __future__ import annotations
 
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -41,22 +40,18 @@ from baton.registry.specs import ServiceSettings, ServiceSpec
 from baton.settings import load_settings
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
 from tests.broker.programs import PROGRAMS
-from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER, Installation
+from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER, Installation, sqlite_copy
 
 
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """The broker's tests run on SQLite only: the registry's backends are tested elsewhere."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 @contextmanager
 def _installation(home: Path, sqlite_template: Path) -> Iterator[Installation]:
-    path = home.parent / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    url = f"sqlite:///{path}"
+    url = sqlite_copy(home.parent, sqlite_template)
     settings = load_settings(
         home,
         environ={},

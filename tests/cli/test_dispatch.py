@@ -16,15 +16,13 @@ from baton.cli.exits import ExitCode
 from tests.appserver.serverprocess import wait_for
 from tests.cli.conftest import Cli, describe
 from tests.cli.test_serve import _free_port
-from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.conftest import ADMIN_PASSWORD, Installation, sqlite_copy
 
 
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: these commands do the same on either registry backend."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def test_run_prints_the_programs_output(cli: Cli) -> None:

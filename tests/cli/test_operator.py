@@ -26,7 +26,7 @@ from tests.api.operated import (
 from tests.appserver.serverprocess import PATIENCE, pid_gone
 from tests.cli.conftest import Cli, describe
 from tests.cli.test_serve import _free_port
-from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.conftest import ADMIN_PASSWORD, Installation, sqlite_copy
 from tests.spawner.children import nothing_left_behind  # noqa: F401 (a fixture)
 
 pytestmark = pytest.mark.usefixtures("libuv_ready", "nothing_left_behind")
@@ -35,9 +35,7 @@ pytestmark = pytest.mark.usefixtures("libuv_ready", "nothing_left_behind")
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the command talks to the API, whatever the registry's backend."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 @pytest.fixture

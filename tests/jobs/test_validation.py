@@ -13,8 +13,9 @@ from baton.jobs.components import RegistryComponents
 from baton.jobs.documents import load_job
 from baton.jobs.model import Job, ServiceNode
 from baton.jobs.ports import Port, Ports, job_ports, service_ports
+from baton.jobs.scopes import ComponentMissing
 from baton.jobs.types import JobType
-from baton.jobs.validation import RULES, ComponentMissing, Issue, errors, validate
+from baton.jobs.validation import RULES, Issue, errors, validate
 from baton.registry import access, users
 from baton.registry.enums import Capability
 from tests.conftest import Installation

@@ -26,7 +26,7 @@ from baton.spawner import accounts
 from baton.spawner.catalog import read_plans
 from baton.spawner.states import ProcessState
 from baton.spawner.supervisor import Supervisor, SupervisorConfig
-from tests.conftest import Installation
+from tests.conftest import Installation, sqlite_copy
 from tests.osusers import need_root, throwaway_user
 from tests.spawner.test_supervisor import TINY, until
 
@@ -36,9 +36,7 @@ pytestmark = pytest.mark.anyio
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the registry's backends are tested elsewhere."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 WHAT = "launch account tests"

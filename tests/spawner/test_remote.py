@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 import subprocess
 import sys
 import time
@@ -33,7 +32,7 @@ from baton.registry.enums import (
 from baton.registry.specs import PoolSettings, ServerDefinitionSpec, ServiceSettings, ServiceSpec
 from tests.api.conftest import PLAIN_PASSWORD, serve
 from tests.appserver.serverprocess import PATIENCE, pid_gone
-from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.conftest import ADMIN_PASSWORD, Installation, sqlite_copy
 
 BATON = str(Path(sys.executable).with_name("baton"))
 
@@ -41,9 +40,7 @@ BATON = str(Path(sys.executable).with_name("baton"))
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the registry's backends are tested elsewhere."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 def parent_of(pid: int) -> int:
@@ -94,6 +91,14 @@ def remote_pids(app: object, service: str = "remote") -> list[int]:
     return sorted(s.spawner.pid for s in pool.servers if s.spawner and s.spawner.pid)
 
 
+def appserver_command(sample: str) -> list[str]:
+    """An application server serving the sample library (a host's own folder for it)."""
+    return ["{python}", "-m", "baton.appserver", "--listen", "tcp:{host}:{port}"] + [
+        "--library",
+        f"sample={sample}",
+    ]
+
+
 def define_remote(installation: Installation) -> str:
     """Host ``h2``, its definition ``remote-app`` and the pool service ``remote``; the token."""
     with installation.database.session() as session:
@@ -104,15 +109,7 @@ def define_remote(installation: Installation) -> str:
             ServerDefinitionSpec(
                 name="remote-app",
                 kind=ServerKind.APPLICATION,
-                command=[
-                    "{python}",
-                    "-m",
-                    "baton.appserver",
-                    "--listen",
-                    "tcp:{host}:{port}",
-                    "--library",
-                    f"sample={sample}",
-                ],
+                command=appserver_command(sample),
                 host="h2",
                 pool=PoolSettings(max_servers=2, max_clients=1, idle_timeout=0),
             ),
@@ -310,15 +307,7 @@ def test_a_definition_on_two_hosts_spreads_its_servers_by_host_totals(
             ServerDefinitionSpec(
                 name="spread",
                 kind=ServerKind.APPLICATION,
-                command=[
-                    "{python}",
-                    "-m",
-                    "baton.appserver",
-                    "--listen",
-                    "tcp:{host}:{port}",
-                    "--library",
-                    f"sample={sample}",
-                ],
+                command=appserver_command(sample),
                 hosts=["h2", "h3"],
                 balancing=Balancing.COST,
                 pool=PoolSettings(max_servers=2, max_clients=1, idle_timeout=0, cost_per_client=10),

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import os
-import shutil
 from pathlib import Path
 
 import pytest
@@ -21,7 +20,7 @@ from baton.spawner.states import ProcessState
 from baton.spawner.workspace_plan import choose_definition
 from baton.spawner.workspaces import Workspaces
 from tests.appserver.serverprocess import pid_gone, wait_for_async
-from tests.conftest import Installation
+from tests.conftest import Installation, sqlite_copy
 
 pytestmark = pytest.mark.anyio
 
@@ -34,9 +33,7 @@ def _modern_jupyter_paths(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: this is about processes."""
-    path = tmp_path / "registry.db"
-    shutil.copyfile(sqlite_template, path)
-    return f"sqlite:///{path}"
+    return sqlite_copy(tmp_path, sqlite_template)
 
 
 @pytest.fixture

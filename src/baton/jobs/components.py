@@ -9,7 +9,7 @@ registry without running anything.
 - an HTTP **service** node: its declared schema (``inputs`` / ``outputs``);
 - a **command**: its exit code, its output, and the JSON fields it declares.
 
-:class:`RegistryComponents` answers validation's questions (``validation.Components``) for one
+:class:`RegistryComponents` answers validation's questions (``scopes.Components``) for one
 author; ``GET /api/components/...`` shows the same ports.
 """
 
@@ -26,8 +26,8 @@ from baton.errors import NotFound, ProgramNotFound, ProgramSourceError
 from baton.jobs.model import ServiceNode
 from baton.jobs.openapi import fetch_document, operation_ports
 from baton.jobs.ports import OPEN_OBJECT, Port, Ports, job_ports, service_ports
+from baton.jobs.scopes import ComponentMissing
 from baton.jobs.types import JobType, TypeKind
-from baton.jobs.validation import ComponentMissing
 from baton.registry import access, hosts, libraries, services
 from baton.registry.access import Principal
 from baton.registry.enums import Action, Capability, ResourceKind

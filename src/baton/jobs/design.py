@@ -34,14 +34,8 @@ from baton.jobs.components import RegistryComponents
 from baton.jobs.documents import job_of, load_job, to_data, to_yaml
 from baton.jobs.model import Job, Node, Variable
 from baton.jobs.ports import Ports, job_ports
-from baton.jobs.validation import (
-    ComponentMissing,
-    Components,
-    Context,
-    Issue,
-    errors,
-    validate,
-)
+from baton.jobs.scopes import ComponentMissing, Components, Context
+from baton.jobs.validation import Issue, errors, validate
 from baton.registry import access, jobs
 from baton.registry.access import Principal
 from baton.registry.enums import Action, Capability, ResourceKind

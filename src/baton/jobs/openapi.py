@@ -19,8 +19,8 @@ from urllib.parse import urlsplit
 import httpx
 
 from baton.jobs.ports import OPEN_OBJECT, Port, Ports
+from baton.jobs.scopes import ComponentMissing
 from baton.jobs.types import JobType
-from baton.jobs.validation import ComponentMissing
 
 #: The largest OpenAPI document read.
 MAX_DOCUMENT_BYTES = 2 * 1024 * 1024

@@ -7,31 +7,31 @@ says what it checks; the docstrings are the rules' documentation (``GET /api/job
 
 What the rules need to know of the world outside the document (does program ``sales.report``
 exist, what does its ``main()`` take, may the author run it) comes from a :class:`Components`
-(``components.py`` reads the registry). A job with errors can be saved as a draft, not run.
+(``components.py`` reads the registry), through the :class:`~baton.jobs.scopes.Context` the
+rules share (``scopes.py``); the document's structure is walked with ``graph.py``. A job with
+errors can be saved as a draft, not run.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
-from typing import Any, Literal, Protocol
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Literal
 
 from baton.jobs import expressions
 from baton.jobs.expressions import ExpressionError
+from baton.jobs.graph import cycles, flows, successors
 from baton.jobs.model import (
     Binding,
     CommandNode,
     EdgeOn,
     EmitNode,
     ExpressionNode,
-    Flow,
     ForeachNode,
     IfNode,
     Job,
     JobNode,
     LoopNode,
-    Node,
-    ParallelNode,
     ProgramNode,
     ServiceNode,
     TerminateNode,
@@ -40,12 +40,8 @@ from baton.jobs.model import (
 )
 from baton.jobs.ports import (
     OPEN_OBJECT,
-    Ports,
-    command_ports,
-    declared,
-    fixed_ports,
-    job_ports,
 )
+from baton.jobs.scopes import Components, Context
 from baton.jobs.types import JobType, TypeKind, assignable, parse_type, type_of_value
 
 Severity = Literal["error", "warning"]
@@ -78,263 +74,6 @@ class Issue:
             "path": self.path,
             "severity": self.severity,
         }
-
-
-class ComponentMissing(Exception):
-    """A component that does not exist (or cannot be read); ``code`` is the issue's."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
-
-
-class Components(Protocol):
-    """What validation asks of the world outside the document."""
-
-    def program(self, program: str, service: str | None) -> Ports:
-        """The ports of ``program`` (``library.name``) on ``service`` (None: the default).
-
-        Raises:
-            ComponentMissing: ``unknown_service`` or ``unknown_program``.
-        """
-        ...
-
-    def job(self, name: str, version: int | None) -> Ports:
-        """The ports of job ``name`` at ``version`` (None: its latest).
-
-        Raises:
-            ComponentMissing: ``unknown_job``.
-        """
-        ...
-
-    def service(self, node: ServiceNode) -> Ports:
-        """The ports of an HTTP service node (its OpenAPI operation, or its declared schema).
-
-        Raises:
-            ComponentMissing: ``openapi_unavailable``.
-        """
-        ...
-
-    def has_host(self, name: str) -> bool:
-        """Whether host ``name`` is registered."""
-        ...
-
-    def has_library(self, name: str) -> bool:
-        """Whether program library ``name`` is registered."""
-        ...
-
-    def may_run(self, kind: str, name: str) -> bool:
-        """Whether the author may run the component ``kind`` (program, service, job, host)
-        called ``name``."""
-        ...
-
-
-# --- walking the document ------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Placed:
-    """A node where it sits: its path in the document, its flow, its enclosing containers."""
-
-    node: Node
-    path: str
-    flow: Flow
-    flow_path: str
-    containers: tuple[Node, ...] = ()
-
-
-def placed_nodes(flow: Flow, path: str = "", containers: tuple[Node, ...] = ()) -> Iterator[Placed]:
-    """Every node of ``flow`` and of the flows inside it, depth first."""
-    prefix = f"{path}." if path else ""
-    for index, node in enumerate(flow.nodes):
-        here = f"{prefix}nodes[{index}]"
-        yield Placed(node, here, flow, path, containers)
-        for inner, inner_path in _inner_flows(node, here):
-            yield from placed_nodes(inner, inner_path, (*containers, node))
-
-
-def _inner_flows(node: Node, path: str) -> list[tuple[Flow, str]]:
-    if isinstance(node, ParallelNode):
-        return [(branch, f"{path}.branches[{i}]") for i, branch in enumerate(node.branches)]
-    if isinstance(node, (ForeachNode, LoopNode)):
-        return [(node.body, f"{path}.body")]
-    return []
-
-
-def flows(flow: Flow, path: str = "") -> Iterator[tuple[Flow, str]]:
-    """``flow`` and every flow inside it, with their paths."""
-    yield flow, path
-    prefix = f"{path}." if path else ""
-    for index, node in enumerate(flow.nodes):
-        for inner, inner_path in _inner_flows(node, f"{prefix}nodes[{index}]"):
-            yield from flows(inner, inner_path)
-
-
-def _successors(flow: Flow) -> dict[str, list[str]]:
-    ids = {node.id for node in flow.nodes}
-    following: dict[str, list[str]] = {node.id: [] for node in flow.nodes}
-    for edge in flow.edges:
-        if edge.source in ids and edge.target in ids:
-            following[edge.source].append(edge.target)
-    return following
-
-
-def ancestors(flow: Flow) -> dict[str, set[str]]:
-    """For each node of ``flow``, the nodes that may run before it (through edges)."""
-    preceding: dict[str, set[str]] = {node.id: set() for node in flow.nodes}
-    for source, targets in _successors(flow).items():
-        for target in targets:
-            preceding[target].add(source)
-    found: dict[str, set[str]] = {}
-    for node_id in preceding:
-        seen: set[str] = set()
-        stack = list(preceding[node_id])
-        while stack:
-            current = stack.pop()
-            if current in seen:
-                continue
-            seen.add(current)
-            stack.extend(preceding.get(current, ()))
-        found[node_id] = seen - {node_id}
-    return found
-
-
-# --- the context the rules share -------------------------------------------------------------
-
-
-@dataclass
-class Context:
-    """What the rules share: the job, its components' ports (read once), the scopes."""
-
-    job: Job
-    components: Components
-    ports: dict[str, Ports] = field(default_factory=dict)
-    missing: dict[str, ComponentMissing] = field(default_factory=dict)
-    placed: list[Placed] = field(default_factory=list)
-
-    def __post_init__(self) -> None:
-        self._ancestors: dict[int, dict[str, set[str]]] = {}
-        self.placed = list(placed_nodes(self.job))
-        for item in self.placed:
-            try:
-                self.ports[item.node.id] = self._read_ports(item.node)
-            except ComponentMissing as exc:
-                self.missing[item.node.id] = exc
-            except Exception as exc:  # a broken component must not break validation
-                self.missing[item.node.id] = ComponentMissing("component_unreadable", str(exc))
-
-    def _read_ports(self, node: Node) -> Ports:
-        if isinstance(node, ProgramNode):
-            return self.components.program(node.program, node.service)
-        if isinstance(node, JobNode):
-            if node.job == self.job.name:
-                return job_ports(self.job, source="this job")
-            return self.components.job(node.job, node.version)
-        if isinstance(node, ServiceNode):
-            return self.components.service(node)
-        if isinstance(node, CommandNode):
-            return command_ports(node)
-        if isinstance(node, ForeachNode):
-            return fixed_ports(node, item=self._collected_type(node))
-        return fixed_ports(node)
-
-    def _collected_type(self, node: ForeachNode) -> JobType | None:
-        if node.collect is None:
-            return None
-        try:
-            return expressions.check(node.collect, self.scope_inside(node))
-        except ExpressionError:
-            return None
-
-    # --- scopes ---
-
-    def outputs_of(self, node_id: str) -> JobType:
-        """The type of ``nodes.ID`` (an open object when its ports are unknown)."""
-        ports = self.ports.get(node_id)
-        if ports is None:
-            return OPEN_OBJECT
-        return JobType.object_of(dict(ports.outputs))
-
-    def visible(self, placed: Placed) -> set[str]:
-        """The nodes whose outputs ``placed`` may read: those that run before it in its flow
-        and in the flows around it, and what is inside the parallels among them."""
-        seen: set[str] = set()
-        item_flow, item_id = placed.flow, placed.node.id
-        levels = [(item_flow, item_id)]
-        # Walk outwards: the container is the node that stands in the enclosing flow.
-        by_id = {p.node.id: p for p in self.placed}
-        for container in reversed(placed.containers):
-            outer = by_id.get(container.id)
-            if outer is not None:
-                levels.append((outer.flow, container.id))
-        for flow, node_id in levels:
-            if id(flow) not in self._ancestors:
-                self._ancestors[id(flow)] = ancestors(flow)
-            for earlier in self._ancestors[id(flow)].get(node_id, set()):
-                seen.add(earlier)
-                seen.update(self._inside_parallel(earlier))
-        return seen
-
-    def _inside_parallel(self, node_id: str) -> set[str]:
-        found: set[str] = set()
-        for p in self.placed:
-            if any(c.id == node_id and isinstance(c, ParallelNode) for c in p.containers):
-                found.add(p.node.id)
-        return found
-
-    def base_scope(self) -> dict[str, JobType]:
-        """``inputs`` and ``vars``: what every expression may read."""
-        return {
-            "inputs": JobType.object_of(declared(self.job.inputs)),
-            "vars": JobType.object_of(declared(self.job.variables)),
-        }
-
-    def scope_for(self, placed: Placed) -> dict[str, JobType]:
-        """The scope of ``placed``'s expressions (bindings, conditions, templates)."""
-        scope = self.base_scope()
-        scope["nodes"] = JobType.object_of(
-            {node_id: self.outputs_of(node_id) for node_id in sorted(self.visible(placed))}
-        )
-        for container in placed.containers:
-            scope.update(self._loop_variables(container))
-        return scope
-
-    def scope_inside(self, container: Node) -> dict[str, JobType]:
-        """The scope at the end of a container's body (a foreach's ``collect``): what its
-        body's nodes give too."""
-        placed = next(p for p in self.placed if p.node.id == container.id)
-        scope = self.scope_for(placed)
-        scope.update(self._loop_variables(container))
-        inner = [p.node.id for p in self.placed if any(c is container for c in p.containers)]
-        known = dict(scope["nodes"].fields or {})
-        known.update({node_id: self.outputs_of(node_id) for node_id in inner})
-        scope["nodes"] = JobType.object_of(known)
-        return scope
-
-    def _loop_variables(self, container: Node) -> dict[str, JobType]:
-        if isinstance(container, ForeachNode):
-            items = self._items_type(container)
-            return {container.variable: items.item_type(), "index": JobType.INTEGER}
-        if isinstance(container, LoopNode):
-            return {"iteration": JobType.INTEGER}
-        return {}
-
-    def _items_type(self, node: ForeachNode) -> JobType:
-        placed = next(p for p in self.placed if p.node.id == node.id)
-        try:
-            return expressions.check(node.items, self.scope_for(placed))
-        except ExpressionError:
-            return JobType.ANY
-
-    def end_scope(self) -> dict[str, JobType]:
-        """The scope of the job's outputs: every top-level node (and inside parallels)."""
-        scope = self.base_scope()
-        ids = {p.node.id for p in self.placed if not p.containers}
-        for node_id in list(ids):
-            ids.update(self._inside_parallel(node_id))
-        scope["nodes"] = JobType.object_of({i: self.outputs_of(i) for i in sorted(ids)})
-        return scope
 
 
 def _check(
@@ -429,36 +168,6 @@ def edges_join_nodes_of_one_flow(context: Context) -> list[Issue]:
     return issues
 
 
-def cycles(flow: Flow) -> list[list[str]]:
-    """The cycles of ``flow``'s edges, each as the ids around it (one per set of nodes)."""
-    following = _successors(flow)
-    state: dict[str, int] = {}  # 1: on the current path, 2: done
-    found: list[list[str]] = []
-    seen: set[frozenset[str]] = set()
-    for start in (node.id for node in flow.nodes):
-        if start in state:
-            continue
-        trail: list[str] = [start]
-        stack: list[Iterator[str]] = [iter(following.get(start, []))]
-        state[start] = 1
-        while stack:
-            target = next(stack[-1], None)
-            if target is None:
-                state[trail.pop()] = 2
-                stack.pop()
-                continue
-            if state.get(target) == 1:
-                cycle = trail[trail.index(target) :]
-                if frozenset(cycle) not in seen:
-                    seen.add(frozenset(cycle))
-                    found.append(cycle)
-            elif target not in state:
-                state[target] = 1
-                trail.append(target)
-                stack.append(iter(following.get(target, [])))
-    return found
-
-
 @rule
 def no_cycles(context: Context) -> list[Issue]:
     """``cycle``: edges never lead back to a node (repeat with a ``loop`` node instead)."""
@@ -479,7 +188,7 @@ def reachable(context: Context) -> list[Issue]:
     for flow, _ in flows(context.job):
         if not flow.nodes:
             continue
-        following = _successors(flow)
+        following = successors(flow)
         targets = {target for targets in following.values() for target in targets}
         starts = [node.id for node in flow.nodes if node.id not in targets]
         seen: set[str] = set()
