@@ -774,11 +774,14 @@ def test_a_resumed_run_does_not_run_finished_nodes_again(tmp_path: Path) -> None
                         {
                             "id": "step",
                             "kind": "command",
-                            # item 1 fails until the marker exists
+                            # item 1 fails until the marker exists, once items 0 and 2
+                            # have counted (so the first run's failure cannot stop them)
                             "argv": [
                                 "sh",
                                 "-c",
-                                count + '; [ "$NAME" != item1 ] || [ -e "$MARKER" ]',
+                                count + '; [ "$NAME" != item1 ] || { n=0; until [ -s "$COUNTS/item0" ]'
+                                ' && [ -s "$COUNTS/item2" ] || [ $n -ge 1000 ]; do n=$((n+1));'
+                                ' sleep 0.01; done; [ -e "$MARKER" ]; }',
                             ],
                             "bindings": {
                                 "COUNTS": {"value": str(tmp_path)},
