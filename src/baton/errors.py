@@ -545,3 +545,24 @@ class JobLocked(JobError):
         self.job = job
         self.holder = holder
         self.since = since
+
+
+class JobNotRunnable(JobError):
+    """The job cannot run as it stands: validation errors, or components its user may not
+    run; ``problems`` lists each one."""
+
+    code = "job_not_runnable"
+
+    def __init__(self, job: str, problems: list[str]) -> None:
+        shown = "; ".join(problems[:20]) + (
+            f" (and {len(problems) - 20} more)" if len(problems) > 20 else ""
+        )
+        super().__init__(f"job {job!r} cannot run: {shown}")
+        self.job = job
+        self.problems = problems
+
+
+class RuntimeUnavailable(JobError):
+    """The runtime cannot take runs now (no runner definition, or it is shutting down)."""
+
+    code = "runtime_unavailable"

@@ -138,7 +138,7 @@ class DispatcherSettings(_Section):
 
 
 class JobsSettings(_Section):
-    """Orchestration jobs: the Design Server."""
+    """Orchestration jobs: the Design Server and the Runtime Server."""
 
     openapi_hosts: list[str] = Field(
         default_factory=list,
@@ -148,6 +148,28 @@ class JobsSettings(_Section):
     )
     openapi_timeout: float = Field(
         5.0, gt=0, le=60, description="Seconds to fetch an OpenAPI document."
+    )
+    max_concurrent_runs: int = Field(
+        4,
+        ge=1,
+        le=1000,
+        description="Runs running at once; more wait in a FIFO queue (child runs of a running "
+        "run do not count: they are part of their parent's slot).",
+    )
+    runner_definition: str = Field(
+        "runner", description="The server definition (kind runner) whose servers run jobs."
+    )
+    max_resumes: int = Field(
+        3, ge=0, le=100, description="Times a crashed run is resumed before it stays CRASHED."
+    )
+    cancel_grace: float = Field(
+        10.0,
+        gt=0,
+        le=600,
+        description="Seconds a cancelled run has to stop before its runner is killed.",
+    )
+    file_poll_seconds: float = Field(
+        0.5, gt=0, le=60, description="How often a file wait looks at its folder."
     )
 
 

@@ -779,7 +779,8 @@ def test_a_resumed_run_does_not_run_finished_nodes_again(tmp_path: Path) -> None
                             "argv": [
                                 "sh",
                                 "-c",
-                                count + '; [ "$NAME" != item1 ] || { n=0; until [ -s "$COUNTS/item0" ]'
+                                count
+                                + '; [ "$NAME" != item1 ] || { n=0; until [ -s "$COUNTS/item0" ]'
                                 ' && [ -s "$COUNTS/item2" ] || [ $n -ge 1000 ]; do n=$((n+1));'
                                 ' sleep 0.01; done; [ -e "$MARKER" ]; }',
                             ],

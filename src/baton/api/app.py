@@ -40,6 +40,7 @@ from baton.api.routes import (
     operator,
     permissions,
     roles,
+    runs,
     services,
     session,
     spawners,
@@ -51,6 +52,8 @@ from baton.api.schemas import Health
 from baton.broker.app import BROKER_PATHS, Broker
 from baton.broker.auth import BrokerAuthenticator
 from baton.broker.recorder import RequestRecorder
+from baton.jobs.events import EventBus
+from baton.jobs.runtime import Runtime
 from baton.loadmanager.manager import LoadManager
 from baton.loadmanager.snapshot import STATUS_FILE, keep_writing
 from baton.registry.access import require_capability
@@ -82,6 +85,7 @@ ROUTERS = (
     workspaces.router,
     jobs.router,
     components.router,
+    runs.router,
 )
 
 DESCRIPTION = """\
@@ -115,11 +119,14 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     broker = Broker(settings, db, authenticator, manager, recorder, metrics)
     metrics.watch_pools(manager.pools)
+    events = EventBus()
+    runtime = Runtime(settings, db, spawner.supervisor, manager, events)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         recorder.start()
         await spawner.open()
+        await runtime.open()
         writer = asyncio.create_task(keep_writing(manager, settings.run_path / STATUS_FILE))
         try:
             yield
@@ -127,6 +134,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
+            await runtime.aclose()
             await manager.aclose()
             await spawner.aclose()
             await recorder.aclose()
@@ -148,6 +156,8 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.spawner = spawner
     app.state.hosts = hosts_joined
     app.state.metrics = metrics
+    app.state.events = events
+    app.state.runtime = runtime
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

@@ -531,8 +531,7 @@ class Engine:
         run: _NodeRun,
     ) -> Outputs:
         if node.timer is None:
-            kind = "event" if node.event is not None else "file"
-            raise NodeFailed(f"{kind} waits are not supported yet (only timers)")
+            return self._wait_for(node, path, deadline, cancel, run)
         seconds = node.timer.seconds or 0.0
         if node.timer.until is not None:
             seconds = _seconds_until(evaluate(node.timer.until, values))
@@ -549,6 +548,31 @@ class Engine:
         if timed_out:
             raise NodeFailed(f"timed out after {node.timeout:g} s")
         return {"at": datetime.datetime.now(datetime.UTC).isoformat()}
+
+    def _wait_for(
+        self,
+        node: WaitNode,
+        path: str,
+        deadline: float | None,
+        cancel: threading.Event,
+        run: _NodeRun,
+    ) -> Outputs:
+        """An event or file wait, through the executors; past the deadline it times out."""
+        ex = self.executors
+        if node.event is not None:
+            event = node.event
+            self.store.log(path, f"waiting for event {event.name}")
+            call: Callable[[], Outputs] = lambda: ex.wait_event(event, deadline, cancel)  # noqa: E731
+        else:
+            assert node.file is not None
+            file = node.file
+            self.store.log(path, f"waiting for a file {file.pattern} in {file.library}")
+            call = lambda: ex.wait_file(file, deadline, cancel)  # noqa: E731
+        run.move(NodeState.WAITING)
+        try:
+            return call() if deadline is None else _within(call, deadline, cancel, node.timeout)
+        finally:
+            run.move(NodeState.RUNNING)
 
     # --- containers --------------------------------------------------------------------
 

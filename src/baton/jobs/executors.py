@@ -22,7 +22,14 @@ from typing import IO, Protocol
 import httpx
 
 from baton.errors import JobError
-from baton.jobs.model import CommandNode, JobNode, ProgramNode, ServiceNode
+from baton.jobs.model import (
+    CommandNode,
+    EventWait,
+    FileWait,
+    JobNode,
+    ProgramNode,
+    ServiceNode,
+)
 
 #: The most bytes of a command's stdout, and of its stderr, that are kept.
 MAX_CAPTURE = 1024 * 1024
@@ -111,10 +118,25 @@ class Executors(Protocol):
         """Raise the named event with ``payload``; returns once it is accepted."""
         ...
 
+    def wait_event(
+        self, wait: EventWait, deadline: float | None, cancel: threading.Event
+    ) -> dict[str, object]:
+        """Wait for the named event whose payload passes the wait's filter; outputs ``event``
+        (its payload) and ``at``."""
+        ...
+
+    def wait_file(
+        self, wait: FileWait, deadline: float | None, cancel: threading.Event
+    ) -> dict[str, object]:
+        """Wait for a file matching the wait's pattern in its library's folder; outputs
+        ``file`` (the file's name in that folder) and ``at``."""
+        ...
+
 
 class LocalExecutors:
-    """Commands as local processes, services over HTTP (httpx); programs and sub-jobs are
-    not available here. Emitted events are kept in :attr:`emitted`.
+    """Commands as local processes, services over HTTP (httpx); programs, sub-jobs and event
+    and file waits are not available here (the runner adds them). Emitted events are kept in
+    :attr:`emitted`.
 
     Use it as a context manager (or call :meth:`close`) to release its HTTP connections.
     """
@@ -164,6 +186,16 @@ class LocalExecutors:
     def emit(self, name: str, payload: Mapping[str, object]) -> None:
         with self._lock:
             self.emitted.append((name, dict(payload)))
+
+    def wait_event(
+        self, wait: EventWait, deadline: float | None, cancel: threading.Event
+    ) -> dict[str, object]:
+        raise NodeFailed(f"event waits ({wait.name}) are not available in this executor")
+
+    def wait_file(
+        self, wait: FileWait, deadline: float | None, cancel: threading.Event
+    ) -> dict[str, object]:
+        raise NodeFailed(f"file waits ({wait.library}) are not available in this executor")
 
     # --- command -----------------------------------------------------------------------
 

@@ -34,6 +34,8 @@ SESSION_KEY_FILE = "session.key"
 APPSERVER_DEFINITION = "appserver"
 #: The workspace (Jupyter kernel) definition ``baton init`` creates, disabled.
 WORKSPACE_DEFINITION = "workspace"
+#: The job runner definition ``baton init`` creates (``jobs.runner_definition``).
+RUNNER_DEFINITION = "runner"
 #: The services ``baton init`` creates: a pool (the default service) and a launch service.
 DEFAULT_SERVICE = "default"
 LAUNCH_SERVICE = "launch"
@@ -213,6 +215,26 @@ def _create_services(session: Session) -> None:
                 command=["{python}", "-m", "ipykernel_launcher", "-f", "{connection_file}"],
                 pool=PoolSettings(max_servers=2, idle_timeout=3600),
                 enabled=False,
+            ),
+            actor=INIT_ACTOR,
+        )
+    if definitions.find(session, RUNNER_DEFINITION) is None:
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name=RUNNER_DEFINITION,
+                kind=ServerKind.RUNNER,
+                description="Job runners (python -m baton.jobs.runner): one run per process, "
+                "a warm one kept ready, each replaced after its run.",
+                command=["{python}", "-m", "baton.jobs.runner", "--listen", "tcp:{host}:{port}"],
+                pool=PoolSettings(
+                    start_size=1,
+                    min_available=1,
+                    max_servers=64,
+                    max_clients=1,
+                    recycle_after=1,
+                    availability_timeout=60,
+                ),
             ),
             actor=INIT_ACTOR,
         )

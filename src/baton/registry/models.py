@@ -452,6 +452,8 @@ class Run(Timestamped, Base):
     created_by: Mapped[str] = mapped_column(String(64), default="")
     parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     runner: Mapped[str] = mapped_column(String(200), default="")
+    #: How often the run was resumed after a crash.
+    resumes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -474,15 +476,36 @@ class NodeRun(Base):
     finished_at: Mapped[datetime | None]
 
 
+class RunLog(Base):
+    __tablename__ = "run_logs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    run_id: Mapped[int] = mapped_column(ForeignKey("runs.id", ondelete="CASCADE"), index=True)
+    #: The node path the line is about ("" for the run as a whole).
+    node: Mapped[str] = mapped_column(String(300), default="")
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    line: Mapped[str] = mapped_column(Text)
+
+
 class Schedule(Timestamped, Base):
+    """A trigger of a job: a cron schedule, a named event, a job's completion, a file arriving
+    in a folder, or a webhook."""
+
     __tablename__ = "schedules"
 
     id: Mapped[int] = mapped_column(primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(128), unique=True)
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
-    #: cron, event, file or webhook.
-    kind: Mapped[str] = mapped_column(String(16))
-    #: The cron expression, event name, watched folder or webhook name.
+    #: cron, event, completion, file or webhook.
+    kind: Mapped[str] = mapped_column(String(16), index=True)
+    #: The cron expression, event name, job name, watched folder or webhook name.
     spec: Mapped[str] = mapped_column(String(500))
+    #: CEL over ``event`` (the payload): the trigger fires only when it holds ("" always).
+    filter: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    #: A webhook's secret, sealed by the vault ({algorithm, key_id, nonce, ciphertext}).
+    secret: Mapped[dict[str, Any] | None] = mapped_column(default=None)
+    #: Whose runs it starts (their permissions apply).
+    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     catch_up: Mapped[str] = mapped_column(String(16), default="none")
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)

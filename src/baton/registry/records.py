@@ -251,11 +251,21 @@ class RunRecord(Record):
     created_by: str
     parent_run_id: int | None = Field(description="The run whose job node started it.")
     runner: str = Field(description="The runner process that runs it ('' while queued).")
+    resumes: int = Field(0, description="How often it was resumed after its runner crashed.")
     error: str
     created_at: datetime
     started_at: datetime | None
     finished_at: datetime | None
     position: int | None = Field(None, description="Its place in the queue (1: next).")
+
+
+class RunLogRecord(Record):
+    """One line of a run's log."""
+
+    id: int = Field(description="Increasing within the log: ask for the lines after it.")
+    node: str = Field(description="The node path it is about ('' for the run as a whole).")
+    at: datetime
+    line: str
 
 
 class NodeRunRecord(Record):

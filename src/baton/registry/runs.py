@@ -22,9 +22,9 @@ from baton.errors import NotFound
 from baton.jobs.states import NODE_TERMINAL, NodeState, RunState, change_run_state
 from baton.registry import audit
 from baton.registry.jobs import load as load_job
-from baton.registry.models import Job, JobVersion, NodeRun, Run, utcnow
+from baton.registry.models import Job, JobVersion, NodeRun, Run, RunLog, utcnow
 from baton.registry.paging import paginate
-from baton.registry.records import NodeRunRecord, Page, RunRecord
+from baton.registry.records import NodeRunRecord, Page, RunLogRecord, RunRecord
 
 
 def _to_record(session: Session, row: Run, *, position: int | None = None) -> RunRecord:
@@ -39,6 +39,7 @@ def _to_record(session: Session, row: Run, *, position: int | None = None) -> Ru
         created_by=row.created_by,
         parent_run_id=row.parent_run_id,
         runner=row.runner,
+        resumes=row.resumes,
         error=row.error,
         created_at=row.created_at,
         started_at=row.started_at,
@@ -262,3 +263,82 @@ def last_attempts(session: Session, run_id: int) -> dict[str, int]:
         .group_by(NodeRun.node_id)
     )
     return {node: int(attempt) for node, attempt in rows}
+
+
+def set_runner(session: Session, run_id: int, runner: str) -> None:
+    """Record which runner process runs run ``run_id``."""
+    load(session, run_id, for_update=True).runner = runner[:200]
+    session.flush()
+
+
+def running(session: Session) -> list[int]:
+    """The runs in state RUNNING, oldest first."""
+    statement = select(Run.id).where(Run.state == RunState.RUNNING).order_by(Run.id)
+    return list(session.scalars(statement))
+
+
+def crash_open_nodes(session: Session, run_id: int) -> list[str]:
+    """Mark CRASHED the node attempts of run ``run_id`` that were running or waiting when its
+    runner died; their paths."""
+    rows = session.scalars(
+        select(NodeRun).where(
+            NodeRun.run_id == run_id,
+            NodeRun.state.in_([NodeState.RUNNING, NodeState.WAITING]),
+        )
+    ).all()
+    for row in rows:
+        row.state = NodeState.CRASHED
+        row.error = row.error or "its runner died"
+    session.flush()
+    return [row.node_id for row in rows]
+
+
+def resume(session: Session, run_id: int) -> RunRecord:
+    """Put crashed run ``run_id`` back in the queue, counting the resume."""
+    row = load(session, run_id, for_update=True)
+    row.state = change_run_state(row.state, RunState.QUEUED)
+    row.resumes += 1
+    row.runner = ""
+    session.flush()
+    return _to_record(session, row, position=queue_position(session, row.id))
+
+
+def children(session: Session, run_id: int) -> list[RunRecord]:
+    """The runs that run ``run_id``'s job nodes started."""
+    rows = session.scalars(select(Run).where(Run.parent_run_id == run_id).order_by(Run.id))
+    return [_to_record(session, row) for row in rows]
+
+
+#: The longest log line kept, in characters.
+MAX_LOG_LINE = 10_000
+
+
+def add_log(session: Session, run_id: int, node: str, line: str) -> None:
+    """Append a line to run ``run_id``'s log (``node``: the node path it is about, or "")."""
+    session.add(RunLog(run_id=run_id, node=node[:300], line=line[:MAX_LOG_LINE]))
+
+
+def log_lines(
+    session: Session,
+    run_id: int,
+    *,
+    after: int = 0,
+    node: str | None = None,
+    limit: int = 1000,
+) -> list[RunLogRecord]:
+    """Run ``run_id``'s log lines after line id ``after``, oldest first (``node``: only the
+    lines of that node path and of the instances inside it)."""
+    statement = (
+        select(RunLog)
+        .where(RunLog.run_id == run_id, RunLog.id > after)
+        .order_by(RunLog.id)
+        .limit(limit)
+    )
+    if node is not None:
+        statement = statement.where(
+            (RunLog.node == node)
+            | RunLog.node.startswith(node + ".", autoescape=True)
+            | RunLog.node.startswith(node + "[", autoescape=True)
+            | RunLog.node.startswith(node + "#", autoescape=True)
+        )
+    return [RunLogRecord.model_validate(row) for row in session.scalars(statement)]
