@@ -24,7 +24,8 @@ from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.pool import NullPool
 
-from baton.registry.bootstrap import ensure_builtins, initialise
+from baton.registry import definitions
+from baton.registry.bootstrap import RUNNER_DEFINITION, ensure_builtins, initialise
 from baton.registry.database import Database, normalise_url
 from baton.registry.models import Base
 from baton.settings import Settings, load_settings
@@ -147,8 +148,18 @@ def installation(tmp_path: Path, database_url: str) -> Iterator[Installation]:
     )
     db = Database(database_url)
     initialise(settings, database=db)
+    runners_on_demand(db)
     yield Installation(settings=settings, database=db)
     db.dispose()
+
+
+def runners_on_demand(database: Database, warm: int = 0) -> None:
+    """Keep ``warm`` job runners ready (``baton init`` keeps one). Tests that run no job keep
+    none: a runner would be one more process to start and one more server in operators' lists.
+    """
+    with database.session() as session:
+        row = definitions.load(session, RUNNER_DEFINITION)
+        row.pool = {**row.pool, "start_size": warm, "min_available": warm}
 
 
 FDS = Path("/proc/self/fd")

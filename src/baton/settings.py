@@ -274,6 +274,15 @@ class Settings(BaseSettings):
     )
     host: str = Field("127.0.0.1", description="Address `baton serve` listens on.")
     port: int = Field(8080, ge=0, le=65535, description="Port `baton serve` listens on.")
+    tls_cert: Path | None = Field(
+        None,
+        description="PEM certificate (chain) `baton serve` serves HTTPS with, relative to "
+        "BATON_HOME; set with tls_key. Not set: plain HTTP.",
+    )
+    tls_key: Path | None = Field(
+        None,
+        description="Unencrypted PEM private key of tls_cert, relative to BATON_HOME.",
+    )
     database_url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL of the registry; default a SQLite file in BATON_HOME. "
@@ -325,6 +334,22 @@ class Settings(BaseSettings):
     def spawner_state_path(self) -> Path:
         """Where the spawner keeps the state of its servers."""
         return self.home / self.spawner.state_dir
+
+    @property
+    def tls_paths(self) -> tuple[Path, Path] | None:
+        """The certificate and key files `baton serve` serves HTTPS with (None: plain HTTP).
+
+        Raises:
+            ConfigError: only one of ``tls_cert`` and ``tls_key`` is set.
+        """
+        if self.tls_cert is None and self.tls_key is None:
+            return None
+        if self.tls_cert is None or self.tls_key is None:
+            missing = "tls_key" if self.tls_key is None else "tls_cert"
+            raise ConfigError(
+                "tls_cert and tls_key go together: set both (or neither)", key=missing
+            )
+        return self.home / self.tls_cert, self.home / self.tls_key
 
     @property
     def key_path(self) -> Path:

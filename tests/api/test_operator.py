@@ -166,7 +166,7 @@ def test_refresh_starts_a_new_definition(live: LiveServer, tmp_path: Path) -> No
         refreshed = client.post("/api/operator/refresh")
         added = one_running(client, "tiny2")
 
-    assert refreshed.json() == {"definitions": ["appserver", "tiny", "tiny2"]}
+    assert refreshed.json() == {"definitions": ["appserver", "runner", "tiny", "tiny2"]}
     assert added["id"] == "tiny2-1"
     assert live.audit("operator.refresh")[0].detail == {
         "definitions": ["appserver", "tiny", "tiny2"]

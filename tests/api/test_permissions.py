@@ -105,8 +105,13 @@ def test_lists_show_only_what_the_user_may_read(admin: httpx.Client, plain: http
     grant(admin, "library", "private", "administer")  # administer implies read
     assert names(plain, "/api/libraries") == ["private", "sample"]
     grant(admin, "server_definition", "*", "read")
-    # "appserver" and "workspace" are the definitions `baton init` creates
-    assert names(plain, "/api/server-definitions") == ["appserver", "appsrv", "workspace"]
+    # "appserver", "runner" and "workspace" are the definitions `baton init` creates
+    assert names(plain, "/api/server-definitions") == [
+        "appserver",
+        "appsrv",
+        "runner",
+        "workspace",
+    ]
     assert names(plain, "/api/services") == ["open-svc"]
     assert plain.get("/api/libraries/private").status_code == 200
 
@@ -194,7 +199,12 @@ def test_the_operator_role(live: LiveServer, admin: httpx.Client, plain: httpx.C
 
     assert names(plain, "/api/hosts") == ["node1"]
     assert plain.get("/api/hosts/node1").status_code == 200
-    assert names(plain, "/api/server-definitions") == ["appserver", "appsrv", "workspace"]
+    assert names(plain, "/api/server-definitions") == [
+        "appserver",
+        "appsrv",
+        "runner",
+        "workspace",
+    ]
     assert plain.get("/api/server-definitions/appsrv").status_code == 200
     assert plain.get("/metrics").status_code == 200
 

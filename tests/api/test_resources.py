@@ -337,8 +337,8 @@ def test_server_definitions(live: LiveServer, admin: httpx.Client) -> None:
             json={"name": "kernel", "kind": "workspace", "command": ["k"]},
         )
     )
-    # "appserver" and "workspace" are the definitions `baton init` creates
-    every = ["appserver", "appsrv", "kernel", "workspace"]
+    # "appserver", "runner" and "workspace" are the definitions `baton init` creates
+    every = ["appserver", "appsrv", "kernel", "runner", "workspace"]
     assert names(ok(admin.get("/api/server-definitions"))) == every
     only = ok(admin.get("/api/server-definitions", params={"kind": "workspace"}))
     assert names(only) == ["kernel", "workspace"]

@@ -18,6 +18,9 @@ from tests.conftest import Installation
 #: Reachable without credentials.
 PUBLIC = {("POST", "/api/session")}
 
+#: Reachable without user credentials: a webhook proves itself with its trigger's secret.
+SIGNED = {("POST", "/api/hooks/{name}")}
+
 #: Called by host spawners with their host token, never by users: a user's credentials, even
 #: an administrator's, are refused there with 401 (checked below).
 HOST_TOKEN = {
@@ -39,6 +42,23 @@ SELF_SERVICE = {
     ("GET", "/api/workspaces"),
     ("GET", "/api/workspaces/{workspace_id}"),
     ("DELETE", "/api/workspaces/{workspace_id}"),
+}
+
+#: Open to every signed-in user, but listing only the runs the caller may see (checked below).
+RUN_LISTS = {
+    ("GET", "/api/runs"),
+    ("GET", "/api/runs/queue"),
+}
+
+#: A run, or a trigger, the caller may not see is a 404, as if it did not exist (checked below).
+INVISIBLE = {
+    ("GET", "/api/runs/{run_id}"),
+    ("GET", "/api/runs/{run_id}/log"),
+    ("POST", "/api/runs/{run_id}/cancel"),
+    ("GET", "/api/triggers/{ref}"),
+    ("PATCH", "/api/triggers/{ref}"),
+    ("DELETE", "/api/triggers/{ref}"),
+    ("POST", "/api/triggers/{ref}/rotate-secret"),
 }
 
 #: Open to every signed-in user: the documentation of job documents (schema, rules).
@@ -89,7 +109,8 @@ def test_the_walk_sees_every_router(installation: Installation) -> None:
         "components",
     } <= prefixes
     assert len(routes) >= 40
-    assert set(routes) >= PUBLIC | SELF_SERVICE | FILTERED_LISTS | REFERENCE
+    assert set(routes) >= PUBLIC | SELF_SERVICE | FILTERED_LISTS | REFERENCE | RUN_LISTS
+    assert set(routes) >= SIGNED | INVISIBLE
 
 
 def test_every_route_needs_credentials(live: LiveServer) -> None:
@@ -98,6 +119,11 @@ def test_every_route_needs_credentials(live: LiveServer) -> None:
         for method, path in api_routes(live.installation):
             response = client.request(method, concrete(path), json={})
             expected = 401 if (method, path) not in PUBLIC else None
+            if (method, path) in SIGNED:
+                # A webhook is refused for its missing signature, not for missing credentials.
+                assert response.status_code == 401
+                assert "X-Baton-Signature" in response.json()["detail"]
+                continue
             if expected is not None and response.status_code != expected:
                 failures.append((method, path, response.status_code))
             if expected == 401:
@@ -107,13 +133,17 @@ def test_every_route_needs_credentials(live: LiveServer) -> None:
 
 
 def test_every_route_checks_permission(live: LiveServer) -> None:
-    exempt = PUBLIC | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN | REFERENCE
+    exempt = PUBLIC | SIGNED | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN | REFERENCE | RUN_LISTS
     failures = []
     with live.plain() as client:
         for method, path in api_routes(live.installation):
             if (method, path) in exempt:
                 continue
             response = client.request(method, concrete(path), json={})
+            if (method, path) in INVISIBLE:
+                if response.status_code != 404:
+                    failures.append((method, path, response.status_code, response.text[:120]))
+                continue
             if response.status_code != 403 or response.json()["error"] != "forbidden":
                 failures.append((method, path, response.status_code, response.text[:120]))
     assert failures == []
@@ -177,3 +207,20 @@ def test_unauthenticated_client_reaches_public_endpoints(live: LiveServer) -> No
         assert client.get("/openapi.json").status_code == 200
         assert client.get("/docs").status_code == 200
         assert client.get("/metrics").status_code == 401
+
+
+def test_runs_of_jobs_the_caller_may_not_read_are_invisible(live: LiveServer) -> None:
+    """The plain user sees no run of the admin's job: not listed, queued, shown or cancellable."""
+    with live.admin() as admin:
+        assert admin.post("/api/jobs", json={"name": "private", "nodes": []}).status_code == 201
+        started = admin.post("/api/jobs/private/runs", json={})
+        assert started.status_code == 201, started.text
+        run_id = started.json()["id"]
+        assert admin.get("/api/runs").json()["total"] == 1
+    with live.plain() as client:
+        assert client.get("/api/runs").json()["total"] == 0
+        assert client.get("/api/runs/queue").json() == []
+        for method, path in sorted(INVISIBLE):
+            if "{run_id}" in path:
+                answer = client.request(method, path.replace("{run_id}", str(run_id)), json={})
+                assert answer.status_code == 404, (method, path, answer.text)

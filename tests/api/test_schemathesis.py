@@ -32,7 +32,7 @@ from baton.registry.bootstrap import initialise
 from baton.registry.database import Database
 from baton.settings import load_settings
 from tests.api.conftest import serve
-from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER
+from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER, runners_on_demand
 
 #: Routes the app adds itself, next to its routers'.
 APP_ROUTES = [("GET", "/healthz"), ("GET", "/metrics")]
@@ -69,6 +69,7 @@ def api_schema(tmp_path_factory: pytest.TempPathFactory) -> Iterator[schemathesi
     )
     database = Database(settings_.registry_url)
     initialise(settings_, database=database)
+    runners_on_demand(database)
     try:
         with serve(create_app(settings_, database)) as url:
             config = schemathesis.Config.from_dict({"generation": {"database": "none"}})

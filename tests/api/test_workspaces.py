@@ -42,7 +42,7 @@ from baton.spawner import accounts
 from baton.spawner.workspaces import shared_kernel_root
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
 from tests.appserver.serverprocess import pid_gone, wait_for
-from tests.conftest import ADMIN_PASSWORD, Installation
+from tests.conftest import ADMIN_PASSWORD, Installation, runners_on_demand
 from tests.osusers import throwaway_user
 from tests.spawner.children import live_children, nothing_left_behind  # noqa: F401 (a fixture)
 from tests.spawner.test_kernel import python_for, run_code
@@ -93,6 +93,7 @@ def installation(tmp_path: Path, sqlite_template: Path) -> Iterator[Installation
     )
     database = Database(settings.registry_url)
     initialise(settings, database=database)
+    runners_on_demand(database)
     with database.session() as session:
         users.create_user(session, PLAIN_USER, password=PLAIN_PASSWORD)
         users.create_user(session, OTHER_USER, password=OTHER_PASSWORD)

@@ -40,7 +40,13 @@ from baton.registry.specs import ServiceSettings, ServiceSpec
 from baton.settings import load_settings
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER, LiveServer, serve
 from tests.broker.programs import PROGRAMS
-from tests.conftest import ADMIN_PASSWORD, TEST_SPAWNER, Installation, sqlite_copy
+from tests.conftest import (
+    ADMIN_PASSWORD,
+    TEST_SPAWNER,
+    Installation,
+    runners_on_demand,
+    sqlite_copy,
+)
 
 
 @pytest.fixture
@@ -61,6 +67,7 @@ def _installation(home: Path, sqlite_template: Path) -> Iterator[Installation]:
     )
     database = Database(url)
     initialise(settings, database=database)
+    runners_on_demand(database)
     try:
         yield Installation(settings=settings, database=database)
     finally:

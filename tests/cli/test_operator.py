@@ -114,7 +114,7 @@ def test_definition_switches_refresh_and_trace(operator: Operator, live: LiveSer
     assert "definition tiny: paused (1 running)" in run(operator, "pause", "tiny")
     assert "definition tiny: ok" in run(operator, "resume", "tiny")
     assert "definition tiny: ok" in run(operator, "reset", "tiny")
-    assert "definitions in effect: appserver, tiny" in run(operator, "refresh")
+    assert "definitions in effect: appserver, runner, tiny" in run(operator, "refresh")
     assert "trace on" in run(operator, "trace", "on")
     run(operator, "stop", "tiny-1")
     shown = run(operator, "trace", "show", "--lines", "1000")

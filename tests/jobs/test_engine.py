@@ -199,7 +199,7 @@ def test_binding_defaults_literals_disabled_nodes_emit_and_timer_waits() -> None
     assert pause is not None and "at" in pause.outputs
 
 
-def test_event_waits_fail_clearly_and_program_nodes_are_not_local() -> None:
+def test_event_waits_and_program_nodes_are_not_local() -> None:
     job = make_job(
         [
             {
@@ -215,7 +215,7 @@ def test_event_waits_fail_clearly_and_program_nodes_are_not_local() -> None:
     result, store = run(job)
     assert result.state is RunState.FAILED
     w = store.final("w")
-    assert w is not None and "not supported yet" in w.error
+    assert w is not None and "not available in this executor" in w.error
     p = store.final("p")
     assert p is not None and "not available in this executor" in p.error
 

@@ -786,7 +786,23 @@ def test_evaluation_errors_are_clear(text: str, complaint: str) -> None:
     ],
 )
 def test_values_are_checked(values: dict[str, object], complaint: str) -> None:
-    assert complaint in error_of(lambda: evaluate("1", values)).message
+    assert complaint in error_of(lambda: evaluate("x", values)).message
+
+
+def test_only_the_values_an_expression_reads_are_converted() -> None:
+    """A binding late in a long run reads one node's outputs, not all of them: the others are
+    not converted (nor checked), and a whole-value use still sees everything."""
+    nodes = {"a": {"x": 1}, "b": {"x": 2**63}}  # b's value is out of CEL's range
+    assert evaluate("nodes.a.x + 1", {"nodes": nodes}) == 2
+    assert evaluate("has(nodes.a) && !has(nodes.c)", {"nodes": nodes}) is True
+    assert (
+        "out of the 64-bit integer range"
+        in error_of(lambda: evaluate("size(nodes)", {"nodes": nodes})).message
+    )
+    assert evaluate("size(nodes)", {"nodes": {"a": 1, "b": 2}}) == 2
+    assert (
+        "out of the 64-bit" in error_of(lambda: evaluate('nodes["a"].x', {"nodes": nodes})).message
+    )
 
 
 def test_values_nested_too_deeply_are_refused() -> None:
@@ -1091,3 +1107,11 @@ def test_mangled_expressions_raise_only_expression_error(text: str, random: Rand
     for attempt in attempts:
         with contextlib.suppress(ExpressionError):
             attempt()
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["2.0 * x > 1.0", "x + 1.0 >= 2.25", "x - 0.25 == 1.0", "double(2) * x < 3.0", "x * 2 > 2"],
+)
+def test_arithmetic_on_numbers_gives_numbers_that_compare(text: str) -> None:
+    assert evaluate(text, {"x": 1.25}) is True

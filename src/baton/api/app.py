@@ -2,7 +2,8 @@
 
 ``create_app(settings)`` builds a complete app; ``baton serve`` runs it under uvicorn. The
 broker answers ``/broker`` and ``/cgi-bin/broker`` (its load manager lives in the app's
-lifespan); later parts mount theirs here (SOAP at ``/soap``, the web client at ``/``).
+lifespan); SOAP answers ``/soap/runtime`` (:mod:`baton.jobs.soap`); later parts mount theirs
+here (the web client at ``/``).
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 from sqlalchemy import text
+from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import baton
@@ -45,6 +47,7 @@ from baton.api.routes import (
     session,
     spawners,
     tokens,
+    triggers,
     users,
     workspaces,
 )
@@ -54,6 +57,9 @@ from baton.broker.auth import BrokerAuthenticator
 from baton.broker.recorder import RequestRecorder
 from baton.jobs.events import EventBus
 from baton.jobs.runtime import Runtime
+from baton.jobs.soap import PATH as SOAP_PATH
+from baton.jobs.soap import SoapEndpoint
+from baton.jobs.triggers import Triggers
 from baton.loadmanager.manager import LoadManager
 from baton.loadmanager.snapshot import STATUS_FILE, keep_writing
 from baton.registry.access import require_capability
@@ -86,6 +92,7 @@ ROUTERS = (
     jobs.router,
     components.router,
     runs.router,
+    triggers.router,
 )
 
 DESCRIPTION = """\
@@ -121,12 +128,14 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     metrics.watch_pools(manager.pools)
     events = EventBus()
     runtime = Runtime(settings, db, spawner.supervisor, manager, events)
+    job_triggers = Triggers(settings, db, runtime, events)
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         recorder.start()
         await spawner.open()
         await runtime.open()
+        await job_triggers.open()
         writer = asyncio.create_task(keep_writing(manager, settings.run_path / STATUS_FILE))
         try:
             yield
@@ -134,6 +143,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
+            await job_triggers.aclose()
             await runtime.aclose()
             await manager.aclose()
             await spawner.aclose()
@@ -158,9 +168,19 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.metrics = metrics
     app.state.events = events
     app.state.runtime = runtime
+    app.state.triggers = job_triggers
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+
+    # SOAP: its own faults for every refusal, but the API's authentication and body limit.
+    soap = SoapEndpoint(
+        runtime,
+        db,
+        AuthenticationMiddleware(app, sign_in=sign_in, cookie=cookie).authenticate,
+        max_body_bytes=settings.api.max_body_bytes,
+    )
+    app.router.routes.append(Route(SOAP_PATH, soap, include_in_schema=False))
 
     @app.get(
         "/healthz",

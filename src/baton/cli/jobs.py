@@ -3,6 +3,7 @@
 The commands work on the registry directly (no running control plane needed), as the registry
 user ``--user`` names (default: ``admin``, the administrator ``baton init`` created), with that
 user's rights: validation reports what that user may not run, and versions and locks are theirs.
+``baton job run`` is the exception: it asks the running control plane (:mod:`baton.cli.runs`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.orm import Session
 
-from baton.cli import output
+from baton.cli import output, runs
 from baton.cli.context import invocation
 from baton.cli.pages import every
 from baton.errors import AuthenticationFailed, ConfigError
@@ -257,3 +258,6 @@ def delete(ctx: typer.Context, name: NameArg, user: UserOption = ADMIN) -> None:
     with _acting(ctx, user) as (session, principal, _):
         design.delete(session, principal, name)
     output.line(f"job {name} deleted")
+
+
+app.command("run")(runs.run_job)

@@ -28,6 +28,7 @@ from baton.cli import (
     jobs,
     operator,
     output,
+    runs,
     secrets,
     serve,
     spawner,
@@ -108,6 +109,10 @@ app.add_typer(secrets.app, name="secrets")
 app.add_typer(credentials.app, name="credential")
 app.add_typer(operator.app, name="operator")
 app.add_typer(jobs.app, name="job")
+app.command("runs")(runs.list_runs)
+app.command("run-status")(runs.run_status)
+app.command("run-log")(runs.run_log)
+app.command("run-cancel")(runs.run_cancel)
 
 
 def main() -> None:

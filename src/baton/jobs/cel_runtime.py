@@ -81,6 +81,14 @@ def _numbers(first: object, second: object) -> tuple[Any, Any]:
     return celtypes.IntType(cast(int, first)), celtypes.IntType(cast(int, second))
 
 
+def _number(value: object) -> celtypes.Value:
+    """An arithmetic result as a CEL number: celpy's doubles add, subtract and multiply into
+    plain floats, which its comparisons then refuse (``2.0 * x > 1.0``)."""
+    if isinstance(value, float) and not isinstance(value, celtypes.DoubleType):
+        return celtypes.DoubleType(value)
+    return cast(celtypes.Value, value)
+
+
 def _errors_pass(
     function: Callable[..., celtypes.Value],
 ) -> Callable[..., _CelValue]:
@@ -105,7 +113,7 @@ def _refuse(symbol: str, *values: object) -> NoReturn:
 def _add(first: object, second: object) -> celtypes.Value:
     if _is_number(first) and _is_number(second):
         left, right = _numbers(first, second)
-        return cast(celtypes.Value, left + right)
+        return _number(left + right)
     if isinstance(first, str) and isinstance(second, str):
         return celtypes.StringType(first + second)
     if isinstance(first, list) and isinstance(second, list):
@@ -124,7 +132,7 @@ def _add(first: object, second: object) -> celtypes.Value:
 def _subtract(first: object, second: object) -> celtypes.Value:
     if _is_number(first) and _is_number(second):
         left, right = _numbers(first, second)
-        return cast(celtypes.Value, left - right)
+        return _number(left - right)
     if isinstance(first, celtypes.TimestampType | celtypes.DurationType) and isinstance(
         second, celtypes.DurationType
     ):
@@ -139,7 +147,7 @@ def _numeric(symbol: str, apply: Callable[[object, object], object]) -> Callable
     def numeric(first: object, second: object) -> celtypes.Value:
         if not (_is_number(first) and _is_number(second)):
             _refuse(symbol, first, second)
-        return cast(celtypes.Value, apply(*_numbers(first, second)))
+        return _number(apply(*_numbers(first, second)))
 
     return numeric
 
@@ -369,7 +377,7 @@ _RUNTIME_FUNCTIONS: dict[str, Callable[..., _CelValue]] = {
 # --- Values in -----------------------------------------------------------------------------
 
 _INT64 = (-(2**63), 2**63 - 1)
-_IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
+IDENTIFIER = re.compile(r"[_a-zA-Z][_a-zA-Z0-9]*")
 
 #: The variables of an evaluation, by name, as CEL values.
 Activation: TypeAlias = "dict[str, _CelValue]"
@@ -384,7 +392,7 @@ def prepare(
     activation: Activation = {}
     scope: dict[str, JobType] = {}
     for name, value in values.items():
-        if not isinstance(name, str) or not _IDENTIFIER.fullmatch(name):
+        if not isinstance(name, str) or not IDENTIFIER.fullmatch(name):
             raise ExpressionError(f"invalid variable name {name!r}")
         plain = _plain_input(value, name, 0)
         if declared is not None and name in declared:

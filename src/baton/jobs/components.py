@@ -91,6 +91,9 @@ class RegistryComponents:
         self._settings = settings
         self._read_job = read_job
         self._documents: dict[str, dict[str, object]] = {}
+        # One validation asks about the same program (and right) once per node using it.
+        self._programs: dict[tuple[str, str | None], Ports | ComponentMissing] = {}
+        self._rights: dict[tuple[str, str], bool] = {}
 
     def _service_libraries(self, service: str | None) -> tuple[str, list[str]]:
         name = service or self._settings.dispatcher.default_service
@@ -104,6 +107,18 @@ class RegistryComponents:
         return name, list(record.libraries)
 
     def program(self, program: str, service: str | None) -> Ports:
+        known = self._programs.get((program, service))
+        if known is None:
+            try:
+                known = self._program(program, service)
+            except ComponentMissing as exc:
+                known = exc
+            self._programs[(program, service)] = known
+        if isinstance(known, ComponentMissing):
+            raise known
+        return known
+
+    def _program(self, program: str, service: str | None) -> Ports:
         name, served = self._service_libraries(service)
         library = program.partition(".")[0]
         if library not in served:
@@ -161,6 +176,12 @@ class RegistryComponents:
         return libraries.find(self._session, name) is not None
 
     def may_run(self, kind: str, name: str) -> bool:
+        known = self._rights.get((kind, name))
+        if known is None:
+            known = self._rights[(kind, name)] = self._may_run(kind, name)
+        return known
+
+    def _may_run(self, kind: str, name: str) -> bool:
         resource = {
             "program": ResourceKind.PROGRAM,
             "service": ResourceKind.SERVICE,

@@ -39,6 +39,7 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
+from baton.jobs.attempts import bindings, rendered, seconds_until, within
 from baton.jobs.executors import Executors, NodeFailed
 from baton.jobs.expressions import ExpressionError, evaluate, render_template
 from baton.jobs.model import (
@@ -66,10 +67,10 @@ from baton.jobs.store import MemoryStore, NodeRecord, Outputs, RunStore
 
 __all__ = ["Engine", "MemoryStore", "NodeRecord", "RunResult", "RunStore"]
 
-#: Seconds an executor that ignored its deadline gets to return before it is abandoned.
-ABANDON_GRACE = 5.0
 #: How often (seconds) the caller's cancel event is checked.
 CANCEL_POLL = 0.02
+#: The most lines of a command's stdout, and of its stderr, copied to the run's log.
+MAX_OUTPUT_LINES = 1000
 
 _TERMINATE_STATES = {
     "succeeded": RunState.SUCCEEDED,
@@ -132,8 +133,9 @@ class _NodeRun:
         self.store.node_started(self.path, self.attempt)
 
     def move(self, state: NodeState) -> None:
-        """A transition that is not recorded (RUNNING <-> WAITING)."""
+        """A transition inside an attempt (RUNNING <-> WAITING)."""
         self.state = change_node_state(self.state, state)
+        self.store.node_moved(self.path, self.attempt, state)
 
     def end(self, state: NodeState, outputs: Outputs | None = None, error: str = "") -> None:
         self.state = change_node_state(self.state, state)
@@ -484,20 +486,38 @@ class Engine:
 
     def _attempt(self, node: Node, path: str, values: Outputs, run: _NodeRun) -> Outputs:
         """One attempt of a component node; raises NodeFailed."""
-        inputs = _bindings(node, values)
-        node = _rendered(node, values)
+        inputs = bindings(node, values)
+        node = rendered(node, values)
         deadline = time.monotonic() + node.timeout if node.timeout is not None else None
         cancel = self._attempt_event()
+        outputs: Outputs = {}
         try:
             if isinstance(node, WaitNode):
                 return self._wait(node, path, values, deadline, cancel, run)
             call = self._call(node, inputs, deadline, cancel)
-            if deadline is None:
-                return call()
-            return _within(call, deadline, cancel, node.timeout)
+            outputs = call() if deadline is None else within(call, deadline, cancel, node.timeout)
+            return outputs
+        except NodeFailed as exc:
+            outputs = exc.outputs
+            raise
         finally:
             with self._lock:
                 self._attempt_events.discard(cancel)
+            if isinstance(node, CommandNode):
+                self._log_output(path, outputs)
+
+    def _log_output(self, path: str, outputs: Outputs) -> None:
+        """A command's output in the run's log, line by line (stderr lines marked)."""
+        for stream, mark in (("stdout", ""), ("stderr", "stderr: ")):
+            text = outputs.get(stream)
+            if not isinstance(text, str) or not text:
+                continue
+            lines = text.splitlines()
+            for line in lines[:MAX_OUTPUT_LINES]:
+                self.store.log(path, mark + line)
+            if len(lines) > MAX_OUTPUT_LINES:
+                left = len(lines) - MAX_OUTPUT_LINES
+                self.store.log(path, f"{mark}... {left} more line(s) in the node's outputs")
 
     def _call(
         self, node: Node, inputs: Outputs, deadline: float | None, cancel: threading.Event
@@ -534,7 +554,7 @@ class Engine:
             return self._wait_for(node, path, deadline, cancel, run)
         seconds = node.timer.seconds or 0.0
         if node.timer.until is not None:
-            seconds = _seconds_until(evaluate(node.timer.until, values))
+            seconds = seconds_until(evaluate(node.timer.until, values))
         timed_out = deadline is not None and time.monotonic() + seconds > deadline
         if timed_out:
             assert deadline is not None
@@ -570,7 +590,7 @@ class Engine:
             call = lambda: ex.wait_file(file, deadline, cancel)  # noqa: E731
         run.move(NodeState.WAITING)
         try:
-            return call() if deadline is None else _within(call, deadline, cancel, node.timeout)
+            return call() if deadline is None else within(call, deadline, cancel, node.timeout)
         finally:
             run.move(NodeState.RUNNING)
 
@@ -702,83 +722,6 @@ class Engine:
 
 
 # --- helpers ---------------------------------------------------------------------------
-
-
-def _bindings(node: Node, values: Mapping[str, object]) -> Outputs:
-    """A node's inputs: each binding's expression (its default when it gives null), or its
-    literal value."""
-    inputs: Outputs = {}
-    for name, binding in node.bindings.items():
-        if binding.expr is not None:
-            value = evaluate(binding.expr, values)
-            inputs[name] = binding.default if value is None else value
-        else:
-            inputs[name] = binding.value
-    return inputs
-
-
-def _rendered(node: Node, values: Mapping[str, object]) -> Node:
-    """The node with its templates rendered (executors never see expressions)."""
-    if isinstance(node, CommandNode):
-        return node.model_copy(
-            update={
-                "argv": [render_template(arg, values) for arg in node.argv],
-                "env": {name: render_template(text, values) for name, text in node.env.items()},
-            }
-        )
-    if isinstance(node, ServiceNode):
-        return node.model_copy(
-            update={
-                "url": render_template(node.url, values),
-                "headers": {
-                    name: render_template(text, values) for name, text in node.headers.items()
-                },
-            }
-        )
-    return node
-
-
-def _within(
-    call: Callable[[], Outputs], deadline: float, cancel: threading.Event, timeout: float | None
-) -> Outputs:
-    """Run ``call`` in a helper thread; past ``deadline`` set ``cancel``, give it
-    :data:`ABANDON_GRACE` seconds to stop, and fail the attempt as timed out."""
-    box: list[Outputs | BaseException] = []
-
-    def target() -> None:
-        try:
-            box.append(call())
-        except BaseException as exc:  # handed to the waiting thread
-            box.append(exc)
-
-    helper = threading.Thread(target=target, daemon=True, name="baton-call")
-    helper.start()
-    helper.join(max(0.0, deadline - time.monotonic()))
-    if helper.is_alive():
-        cancel.set()
-        helper.join(ABANDON_GRACE)
-        late = box[0] if box else None
-        outputs = late.outputs if isinstance(late, NodeFailed) else None
-        raise NodeFailed(f"timed out after {timeout:g} s", outputs)
-    result = box[0]
-    if isinstance(result, BaseException):
-        if isinstance(result, NodeFailed) and result.detail == "timed out":
-            raise NodeFailed(f"timed out after {timeout:g} s", result.outputs) from result
-        raise result
-    return result
-
-
-def _seconds_until(value: object) -> float:
-    if isinstance(value, str):
-        try:
-            value = datetime.datetime.fromisoformat(value)
-        except ValueError as exc:
-            raise ExpressionError(f"until gave {value!r}, not a datetime") from exc
-    if not isinstance(value, datetime.datetime):
-        raise ExpressionError(f"until gave {type(value).__name__}, not a datetime")
-    if value.tzinfo is None:
-        value = value.replace(tzinfo=datetime.UTC)
-    return max(0.0, (value - datetime.datetime.now(datetime.UTC)).total_seconds())
 
 
 def _branch_ids(node: ParallelNode) -> list[str]:

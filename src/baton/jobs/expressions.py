@@ -30,7 +30,7 @@ import datetime
 import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from functools import cache
+from functools import cache, cached_property, lru_cache
 from typing import cast
 
 import lark
@@ -75,6 +75,39 @@ class Expression:
     source: str
     tree: Tree = field(repr=False, compare=False)
 
+    @cached_property
+    def selections(self) -> dict[str, frozenset[str] | None]:
+        """The variables the expression reads: for each, the fields it selects from it
+        (``nodes.a.x`` selects ``a`` of ``nodes``), or None when it uses the value as a
+        whole (``size(nodes)``, ``nodes[k]``)."""
+        found: dict[str, set[str] | None] = {}
+        _collect(self.tree, None, found)
+        return {name: None if got is None else frozenset(got) for name, got in found.items()}
+
+
+def _collect(node: Tree, parent: Tree | None, found: dict[str, set[str] | None]) -> None:
+    """Walk ``node`` noting each variable and how it is used (see ``selections``)."""
+    if node.data == "primary" and len(node.children) == 1:
+        child = node.children[0]
+        if isinstance(child, lark.Tree) and child.data == "ident" and child.children:
+            name = str(child.children[0])
+            selected = (
+                parent is not None
+                and parent.data == "member_dot"
+                and parent.children[0] is node
+                and len(parent.children) > 1
+            )
+            if not selected or parent is None:
+                found[name] = None
+            elif name not in found or found[name] is not None:
+                fields = found.setdefault(name, set())
+                assert fields is not None
+                fields.add(str(parent.children[1]))
+            return
+    for child in node.children:
+        if isinstance(child, lark.Tree):
+            _collect(child, node, found)
+
 
 # --- Parsing -------------------------------------------------------------------------------
 
@@ -89,13 +122,18 @@ def _lark() -> lark.Lark:
 
 
 def parse(text: str) -> Expression:
-    """Parse ``text`` as a CEL expression.
+    """Parse ``text`` as a CEL expression (a text parsed before is not parsed again).
 
     Raises:
         ExpressionError: the text is empty, too long, nested too deeply, or not CEL syntax.
     """
     if not isinstance(text, str):
         raise ExpressionError(f"an expression must be text, not {type(text).__name__}")
+    return _parse(text)
+
+
+@lru_cache(maxsize=4096)
+def _parse(text: str) -> Expression:
     if len(text) > MAX_LENGTH:
         raise ExpressionError(
             f"expression is too long: {len(text):,} characters (the limit is {MAX_LENGTH:,})"
@@ -260,8 +298,28 @@ def evaluate(
             evaluation failed (division by zero, a missing key, an index out of range, a value
             out of range, a conversion that does not apply).
     """
-    activation, checked = cel_runtime.prepare(values, scope)
-    return _run(_as_expression(expression), activation, checked)
+    parsed = _as_expression(expression)
+    activation, checked = cel_runtime.prepare(_needed(parsed, values), scope)
+    return _run(parsed, activation, checked)
+
+
+def _needed(expression: Expression, values: Mapping[str, object]) -> dict[str, object]:
+    """The part of ``values`` the expression reads: the variables it names, and of a variable
+    it only selects fields from, those fields (so a binding late in a long run does not
+    convert every earlier node's outputs)."""
+    needed: dict[str, object] = {}
+    selections = expression.selections
+    for name, value in values.items():
+        if name not in selections:
+            if not isinstance(name, str) or not cel_runtime.IDENTIFIER.fullmatch(name):
+                needed[name] = value  # refused by name, as any value would be
+            continue
+        fields = selections[name]
+        if fields is not None and isinstance(value, Mapping):
+            needed[name] = {key: value[key] for key in fields if key in value}
+        else:
+            needed[name] = value
+    return needed
 
 
 def _run(

@@ -56,6 +56,11 @@ class RegistryStore:
                 session, self._run, node_path, attempt, state, outputs=dict(outputs), error=error
             )
 
+    def node_moved(self, node_path: str, attempt: int, state: NodeState) -> None:
+        with self._lock, self._database.session() as session:
+            attempt = self._attempt(node_path, attempt)
+            runs.record_node(session, self._run, node_path, attempt, state)
+
     def finished_nodes(self) -> dict[str, Outputs]:
         with self._database.session() as session:
             return dict(runs.finished_nodes(session, self._run))

@@ -1,13 +1,15 @@
-"""The runner process: runs one job run at a time for the control plane (``python -m
-baton.jobs.runner --listen tcp:HOST:PORT``).
+"""The runner process: runs job runs for the control plane, each in a child of its own
+(``python -m baton.jobs.runner --listen tcp:HOST:PORT``).
 
 The spawner starts runners from a server definition of kind ``runner`` (``baton init`` makes
-one) and keeps some warm; the control plane leases one per run and talks to it over the runner
-channel (:mod:`baton.jobs.channel`). The runner has no registry access: the control plane sends
-the run (job document, inputs, what an earlier attempt finished) and persists every node
-transition, log line and variable the runner sends back. Commands and HTTP services run here
-(:class:`~baton.jobs.executors.LocalExecutors`); programs, child runs, events and file waits
-are calls the control plane answers, which checks the run's user may use each component.
+one) and keeps one warm; the control plane leases one per run and talks to it over the runner
+channel (:mod:`baton.jobs.channel`). The runner forks a child per accepted run (see
+:class:`Runner`): the run's process, whose pid the control plane records. A runner has no
+registry access: the control plane sends the run (job document, inputs, what an earlier
+attempt finished) and persists every node transition, log line and variable sent back.
+Commands and HTTP services run here (:class:`~baton.jobs.executors.LocalExecutors`);
+programs, child runs, events and file waits are calls the control plane answers, which checks
+the run's user may use each component.
 
 If the control plane goes away mid-run the run is cancelled here (its commands' process groups
 are stopped): the control plane resumes it elsewhere from what it persisted.
@@ -38,6 +40,10 @@ from baton.protocol.tickets import KEY_VARIABLE, TicketCheck, TicketRefused
 
 #: Seconds a new connection has to send its hello and its run.
 OPEN_TIMEOUT = 10.0
+#: Seconds a new connection has to send its hello (the parent waits for it).
+HELLO_TIMEOUT = 2.0
+#: How often (seconds) the parent reaps its ended children.
+REAP_INTERVAL = 0.5
 #: How often (seconds) a call in flight checks its node's cancel event.
 CALL_POLL = 0.05
 
@@ -76,6 +82,9 @@ class ChannelStore:
                 "error": error,
             }
         )
+
+    def node_moved(self, node_path: str, attempt: int, state: NodeState) -> None:
+        self._send({"type": "node", "path": node_path, "attempt": attempt, "state": state.value})
 
     def finished_nodes(self) -> dict[str, Outputs]:
         return dict(self._finished)
@@ -220,7 +229,12 @@ class RunnerExecutors(LocalExecutors):
 
 
 class Runner:
-    """Serves runs on ``sock``, one connection (one run) at a time, until stopped.
+    """Serves runs on ``sock`` until stopped: each accepted connection whose hello is valid is
+    handed to a child forked for it (one run, one process), so a run starts without paying
+    for Python's start-up and imports, and a run that dies takes nothing else with it.
+
+    The parent stays single-threaded (it only accepts, checks hellos, forks and reaps), which
+    is what makes forking it safe.
 
     Args:
         sock: the listening socket.
@@ -232,66 +246,112 @@ class Runner:
         self._sock = sock
         self._tickets = TicketCheck(key) if key else None
         self.max_threads = max_threads
-        self._stopping = threading.Event()
-        self._cancel: threading.Event | None = None
+        self._stopping = False
+        self._children: set[int] = set()
 
     def stop(self) -> None:
-        """Stop: cancel the run in progress and accept no further connection."""
-        self._stopping.set()
-        if self._cancel is not None:
-            self._cancel.set()
-        with contextlib.suppress(OSError):
-            self._sock.shutdown(socket.SHUT_RDWR)
+        """Stop accepting; the runs in progress are told to stop (SIGTERM to their children)."""
+        self._stopping = True
+        for pid in list(self._children):
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGTERM)
 
     def serve(self) -> None:
-        while not self._stopping.is_set():
+        """Accept, fork, reap; returns once stopped and every child has ended."""
+        self._sock.settimeout(REAP_INTERVAL)
+        while not self._stopping:
+            self._reap()
             try:
                 conn, _ = self._sock.accept()
+            except TimeoutError:
+                continue
             except OSError:
-                if self._stopping.is_set():
-                    return
+                if self._stopping:
+                    break
                 raise
-            channel = SyncChannel(conn)
-            try:
-                self._serve(conn, channel)
-            except (OSError, ChannelError):
-                pass  # the control plane went away or sent garbage: the next one, then
-            finally:
-                channel.close()
+            with conn:
+                self._take(conn)
+        self._sock.close()
+        while self._children:
+            self._reap(block=True)
 
-    def _open(self, conn: socket.socket, channel: SyncChannel) -> Message | None:
-        """The ``start`` message after a hello this runner accepts, or None (refused)."""
-        conn.settimeout(OPEN_TIMEOUT)
-        hello = channel.receive()
+    def _reap(self, *, block: bool = False) -> None:
+        while self._children:
+            try:
+                pid, _ = os.waitpid(-1, 0 if block else os.WNOHANG)
+            except ChildProcessError:
+                self._children.clear()
+                return
+            if pid == 0:
+                return
+            self._children.discard(pid)
+            if block:
+                return
+
+    def _take(self, conn: socket.socket) -> None:
+        """Check the connection's hello here (one memory of the nonces seen), then fork."""
+        channel = SyncChannel(conn)
+        conn.settimeout(HELLO_TIMEOUT)
+        try:
+            refusal = self._refusal(channel.receive())
+            if refusal:
+                channel.send({"type": "refused", "reason": refusal})
+                return
+        except (OSError, ChannelError):
+            return
+        pid = os.fork()
+        if pid:
+            self._children.add(pid)
+            return
+        status = 0
+        try:
+            self._sock.close()
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.SIG_DFL)
+            _Run(conn, channel, self.max_threads).serve()
+        except BaseException:
+            status = 1
+        finally:
+            os._exit(status)
+
+    def _refusal(self, hello: Message | None) -> str:
+        """Why ``hello`` is refused ("" when it is accepted)."""
         if hello is None or hello.get("type") != "hello":
-            channel.send({"type": "refused", "reason": "the connection must open with hello"})
-            return None
-        if self._tickets is not None:
-            try:
-                self._tickets.check(
-                    str(hello.get("lease", "")),
-                    int(hello.get("expires", 0)),
-                    str(hello.get("nonce", "")),
-                    int(hello.get("time", 0)),
-                    str(hello.get("proof", "")),
-                )
-            except (TicketRefused, TypeError, ValueError) as exc:
-                channel.send({"type": "refused", "reason": str(exc) or "a bad hello"})
-                return None
-        channel.send({"type": "welcome", "pid": os.getpid()})
-        start = channel.receive()
-        conn.settimeout(None)
-        if start is None or start.get("type") != "start":
-            return None
-        return start
+            return "the connection must open with hello"
+        if self._tickets is None:
+            return ""
+        try:
+            self._tickets.check(
+                str(hello.get("lease", "")),
+                int(hello.get("expires", 0)),
+                str(hello.get("nonce", "")),
+                int(hello.get("time", 0)),
+                str(hello.get("proof", "")),
+            )
+        except (TicketRefused, TypeError, ValueError) as exc:
+            return str(exc) or "a bad hello"
+        return ""
 
-    def _serve(self, conn: socket.socket, channel: SyncChannel) -> None:
-        start = self._open(conn, channel)
-        if start is None:
+
+class _Run:
+    """One run, in the child forked for it."""
+
+    def __init__(self, conn: socket.socket, channel: SyncChannel, max_threads: int) -> None:
+        self._conn = conn
+        self._channel = channel
+        self._max_threads = max_threads
+
+    def serve(self) -> None:
+        channel = self._channel
+        channel.send({"type": "welcome", "pid": os.getpid()})
+        self._conn.settimeout(OPEN_TIMEOUT)
+        start = channel.receive()
+        self._conn.settimeout(None)
+        if start is None or start.get("type") != "start":
             return
         job = Job.model_validate(start["job"])
         cancel = threading.Event()
-        self._cancel = cancel
+        signal.signal(signal.SIGTERM, lambda _signum, _frame: cancel.set())
         calls = Calls(channel)
         reader = threading.Thread(
             target=_read, args=(channel, calls, cancel), daemon=True, name="baton-channel"
@@ -305,19 +365,18 @@ class Runner:
                 store,
                 executors,
                 cancel=cancel,
-                max_threads=self.max_threads,
+                max_threads=self._max_threads,
             )
             result = engine.run()
-        self._cancel = None
-        channel.send(
-            {
-                "type": "end",
-                "state": result.state.value,
-                "outputs": result.outputs,
-                "error": result.error,
-            }
-        )
-        reader.join(OPEN_TIMEOUT)  # the control plane closes once it has the end
+        end = {
+            "type": "end",
+            "state": result.state.value,
+            "outputs": result.outputs,
+            "error": result.error,
+        }
+        with contextlib.suppress(OSError):
+            channel.send(end)
+            reader.join(OPEN_TIMEOUT)  # the control plane closes once it has the end
 
 
 def _read(channel: SyncChannel, calls: Calls, cancel: threading.Event) -> None:
@@ -351,7 +410,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     runner = Runner(sock, key, max_threads=max(1, options.threads))
 
     def stop(_signum: int, _frame: FrameType | None) -> None:
-        threading.Thread(target=runner.stop, daemon=True).start()
+        runner.stop()
 
     signal.signal(signal.SIGTERM, stop)
     signal.signal(signal.SIGINT, stop)

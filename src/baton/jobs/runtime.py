@@ -30,36 +30,32 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import datetime
-import fnmatch
 import logging
-import time
+import os
+import signal
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any, TypeVar
 
 import anyio.to_thread
 
-from baton.broker.grants import GrantCache
 from baton.errors import (
     BatonError,
     Conflict,
     JobError,
-    NotFound,
     PermissionDenied,
     RuntimeUnavailable,
 )
 from baton.jobs import design
+from baton.jobs.calls import RunnerCalls
 from baton.jobs.channel import AsyncChannel, ChannelError, Message
 from baton.jobs.documents import to_data
 from baton.jobs.events import RUN_FINISHED, EventBus
-from baton.jobs.executors import NodeFailed
-from baton.jobs.programs import ProgramCall, run_program
-from baton.jobs.states import NodeState, RunState
+from baton.jobs.states import NODE_TERMINAL, NodeState, RunState
 from baton.jobs.submit import principal_of, refusals, submit
 from baton.loadmanager.manager import LoadManager
 from baton.protocol.tickets import hello_for
-from baton.registry import access, libraries, runs
+from baton.registry import access, runs
 from baton.registry.access import Principal
 from baton.registry.database import Database
 from baton.registry.enums import Action, Capability, ResourceKind
@@ -74,6 +70,8 @@ T = TypeVar("T")
 
 #: The most messages written in one transaction.
 BATCH = 500
+#: Seconds the writer lets messages gather before it writes a batch.
+GATHER = 0.005
 #: Seconds between two looks at the queue when nothing wakes the dispatcher.
 IDLE_TICK = 1.0
 #: The final states a waiting parent or client stops waiting at.
@@ -85,7 +83,7 @@ async def _thread(function: Callable[..., T], *args: Any) -> T:
 
 
 @dataclass
-class _Active:
+class Active:
     """A run this runtime drives."""
 
     run_id: int
@@ -98,21 +96,30 @@ class _Active:
     calls: dict[int, asyncio.Task[None]] = field(default_factory=dict)
     children: set[int] = field(default_factory=set)
     resumable: bool = True
+    #: The run's process (the runner's child running it).
+    pid: int | None = None
 
 
 class _Writer:
-    """Persists one run's messages in order, in batches, off the event loop."""
+    """Persists one run's messages in order, in batches, off the event loop.
+
+    A batch is what arrived while the previous one was written (after a short gather window),
+    written in one transaction: a node attempt's changes in the batch become one statement
+    (its row is inserted once, then updated by id: no reads), log lines and variables follow.
+    Each change is stamped with the time its message arrived, not the time it was written.
+    """
 
     def __init__(self, database: Database, run_id: int, before: dict[str, int]) -> None:
         self._database = database
         self._run = run_id
         self._before = before
-        self._queue: asyncio.Queue[Message] = asyncio.Queue()
+        self._rows: dict[tuple[str, int], int] = {}
+        self._queue: asyncio.Queue[tuple[datetime.datetime, Message]] = asyncio.Queue()
         self._task = asyncio.create_task(self._loop(), name=f"baton-run-{run_id}-writer")
         self.changed = asyncio.Event()
 
     def put(self, message: Message) -> None:
-        self._queue.put_nowait(message)
+        self._queue.put_nowait((datetime.datetime.now(datetime.UTC), message))
 
     async def flush(self) -> None:
         await self._queue.join()
@@ -125,6 +132,7 @@ class _Writer:
     async def _loop(self) -> None:
         while True:
             batch = [await self._queue.get()]
+            await asyncio.sleep(GATHER)
             while len(batch) < BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -137,31 +145,39 @@ class _Writer:
             self.changed.set()
             self.changed = asyncio.Event()
 
-    def _write(self, batch: list[Message]) -> None:
+    def _write(self, batch: list[tuple[datetime.datetime, Message]]) -> None:
+        nodes: dict[tuple[str, int], runs.NodeChange] = {}
         with self._database.session() as session:
-            for message in batch:
+            for at, message in batch:
                 kind = message.get("type")
                 if kind == "node":
-                    path = str(message.get("path", ""))[:128]
-                    attempt = int(message.get("attempt", 1))
-                    if attempt:
-                        attempt += self._before.get(path, 0)
-                    outputs = message.get("outputs")
-                    runs.record_node(
-                        session,
-                        self._run,
-                        path,
-                        attempt,
-                        NodeState(str(message.get("state"))),
-                        outputs=outputs if isinstance(outputs, dict) else None,
-                        error=str(message.get("error") or ""),
-                    )
+                    self._node(nodes, at, message)
                 elif kind == "log":
-                    runs.add_log(
-                        session, self._run, str(message.get("path") or ""), str(message["line"])
-                    )
+                    node = str(message.get("path") or "")
+                    runs.add_log(session, self._run, node, str(message["line"]), at=at)
                 elif kind == "variable":
                     runs.set_variable(session, self._run, str(message["name"]), message["value"])
+            runs.write_nodes(session, self._run, list(nodes.values()), self._rows)
+
+    def _node(
+        self, nodes: dict[tuple[str, int], runs.NodeChange], at: datetime.datetime, message: Message
+    ) -> None:
+        path = str(message.get("path", ""))[:128]
+        attempt = int(message.get("attempt", 1))
+        if attempt:
+            attempt += self._before.get(path, 0)
+        state = NodeState(str(message.get("state")))
+        change = nodes.setdefault((path, attempt), runs.NodeChange(path, attempt, state))
+        change.state = state
+        outputs = message.get("outputs")
+        if isinstance(outputs, dict):
+            change.outputs = outputs
+        if message.get("error"):
+            change.error = str(message["error"])
+        if state is NodeState.RUNNING and (path, attempt) not in self._rows:
+            change.started_at = change.started_at or at
+        if state in NODE_TERMINAL:
+            change.finished_at = at
 
 
 class Runtime:
@@ -188,8 +204,8 @@ class Runtime:
         self.supervisor = supervisor
         self.manager = manager
         self.events = events
-        self._grants = GrantCache(database, settings.dispatcher.refresh_seconds)
-        self._active: dict[int, _Active] = {}
+        self._calls = RunnerCalls(self)
+        self._active: dict[int, Active] = {}
         self._waiting: dict[int, list[asyncio.Future[RunRecord]]] = {}
         self._log_events: dict[int, asyncio.Event] = {}
         self._wake: asyncio.Event | None = None
@@ -355,7 +371,7 @@ class Runtime:
             runs.add_log(session, run_id, "", f"cancelled by {who} before it started")
             return runs.change_state(session, run_id, RunState.CANCELLED, error="cancelled")
 
-    async def _tell_cancel(self, active: _Active) -> None:
+    async def _tell_cancel(self, active: Active) -> None:
         if active.channel is not None:
             with contextlib.suppress(OSError, ChannelError):
                 await active.channel.send({"type": "cancel"})
@@ -364,12 +380,19 @@ class Runtime:
                 self.settings.jobs.cancel_grace, self._cancel_overdue, active
             )
 
-    def _cancel_overdue(self, active: _Active) -> None:
-        """The runner did not stop in time: kill it (the run ends CANCELLED)."""
-        if self._active.get(active.run_id) is not active or active.lease is None:
+    def _cancel_overdue(self, active: Active) -> None:
+        """The run did not stop in time: kill its process (it then ends CANCELLED)."""
+        if self._active.get(active.run_id) is not active:
             return
-        logger.warning("run %s: its runner did not stop when cancelled; killing it", active.run_id)
-        server = self.supervisor.leased(active.lease.id)
+        logger.warning("run %s: it did not stop when cancelled; killing it", active.run_id)
+        if active.pid is not None:
+            with contextlib.suppress(ProcessLookupError):
+                try:
+                    os.kill(active.pid, signal.SIGKILL)
+                    return
+                except PermissionError:  # another account's runner: stop the runner itself
+                    pass
+        server = self.supervisor.leased(active.lease.id) if active.lease is not None else None
         if server is not None:
             asyncio.get_running_loop().create_task(
                 self.supervisor.stop_server(server.id, kill=True)
@@ -393,6 +416,7 @@ class Runtime:
         queued = await _thread(self._queued)
         cap = self.settings.jobs.max_concurrent_runs
         top = sum(1 for active in self._active.values() if active.parent is None)
+        chosen: list[Active] = []
         for run_id, parent in queued:
             if run_id in self._active:
                 continue
@@ -400,9 +424,27 @@ class Runtime:
                 if top >= cap:
                     continue  # FIFO: later top-level runs wait too; children may still start
                 top += 1
-            active = _Active(run_id, parent)
+            active = Active(run_id, parent)
             self._active[run_id] = active
-            active.task = asyncio.create_task(self._drive(active), name=f"baton-run-{run_id}")
+            chosen.append(active)
+        if not chosen:
+            return
+        # Claimed in queue order, in one go: the runs start (RUNNING, stamped) in FIFO order.
+        starts = await _thread(self._claim, chosen)
+        for active, start in zip(chosen, starts, strict=True):
+            active.task = asyncio.create_task(
+                self._drive(active, start), name=f"baton-run-{active.run_id}"
+            )
+
+    def _claim(self, chosen: list[Active]) -> list[dict[str, Any] | None]:
+        starts: list[dict[str, Any] | None] = []
+        for active in chosen:
+            try:
+                starts.append(self._begin(active))
+            except Exception as exc:  # this run cannot start; the others still do
+                logger.exception("run %s could not start", active.run_id)
+                starts.append({"error": f"it could not start: {exc}"})
+        return starts
 
     def _queued(self) -> list[tuple[int, int | None]]:
         with self.database.session() as session:
@@ -417,15 +459,16 @@ class Runtime:
 
     # --- driving one run -----------------------------------------------------------------
 
-    async def _drive(self, active: _Active) -> None:
+    async def _drive(self, active: Active, start: dict[str, Any] | None) -> None:
         run_id = active.run_id
         writer: _Writer | None = None
         ended = False
         try:
-            start = await _thread(self._begin, active)
             if start is None:
                 ended = True
                 return
+            if "error" in start:
+                raise RuntimeUnavailable(start["error"])
             writer = _Writer(self.database, run_id, start.pop("attempts"))
             await self._connect(active, start)
             ended = await self._converse(active, writer)
@@ -455,7 +498,7 @@ class Runtime:
                 record = await _thread(self._get, run_id)
                 await self._ended_run(record)
 
-    def _begin(self, active: _Active) -> dict[str, Any] | None:
+    def _begin(self, active: Active) -> dict[str, Any] | None:
         """QUEUED -> RUNNING and what the runner needs; None when the run cannot start (its
         user may no longer run it: it FAILED)."""
         run_id = active.run_id
@@ -463,10 +506,15 @@ class Runtime:
             record = runs.get_run(session, run_id)
             if record.state is not RunState.QUEUED:
                 return None
-            job = design.read_job(session, record.job, record.version)
+            runs.change_state(session, run_id, RunState.RUNNING)
+            try:
+                job = design.read_job(session, record.job, record.version)
+            except BatonError as exc:  # the stored version no longer reads
+                runs.add_log(session, run_id, "", f"cannot start: {exc.detail}")
+                runs.change_state(session, run_id, RunState.FAILED, error=exc.detail)
+                return None
             principal = principal_of(session, record.created_by)
             problems = refusals(session, principal, job)
-            runs.change_state(session, run_id, RunState.RUNNING)
             if problems:
                 error = "not allowed any more: " + "; ".join(problems)
                 runs.add_log(session, run_id, "", error)
@@ -490,7 +538,7 @@ class Runtime:
                 "attempts": runs.last_attempts(session, run_id),
             }
 
-    async def _connect(self, active: _Active, start: Message) -> None:
+    async def _connect(self, active: Active, start: Message) -> None:
         definition = self.settings.jobs.runner_definition
         lease = await self.supervisor.acquire(definition, client=f"run {active.run_id}")
         active.lease = lease
@@ -514,7 +562,9 @@ class Runtime:
         if answer is None or answer.get("type") != "welcome":
             reason = answer.get("reason", "") if answer else "it closed the connection"
             raise RuntimeUnavailable(f"runner {lease.server} refused the run: {reason}")
-        runner = f"{lease.server} (pid {answer.get('pid')})"
+        pid = answer.get("pid")
+        active.pid = pid if isinstance(pid, int) and pid > 1 else None
+        runner = f"{lease.server} (pid {pid})"
         await _thread(self._set_runner, active.run_id, runner)
         await channel.send(start)
         if active.cancel_requested:
@@ -525,7 +575,7 @@ class Runtime:
             runs.set_runner(session, run_id, runner)
             runs.add_log(session, run_id, "", f"on runner {runner}")
 
-    async def _converse(self, active: _Active, writer: _Writer) -> bool:
+    async def _converse(self, active: Active, writer: _Writer) -> bool:
         """Read the runner's messages until the run ends; whether it ended."""
         channel = active.channel
         assert channel is not None
@@ -541,7 +591,7 @@ class Runtime:
                     self._changed(active.run_id)
             elif kind == "call":
                 call_id = int(message.get("id", 0))
-                active.calls[call_id] = asyncio.create_task(self._answer(active, message))
+                active.calls[call_id] = asyncio.create_task(self._calls.answer(active, message))
             elif kind == "abandon":
                 task = active.calls.pop(int(message.get("id", 0)), None)
                 if task is not None:
@@ -551,13 +601,13 @@ class Runtime:
                 await _thread(self._finish, active, message)
                 return True
 
-    def _lost(self, active: _Active) -> str:
+    def _lost(self, active: Active) -> str:
         server = self.supervisor.leased(active.lease.id) if active.lease is not None else None
         status = server.exit_status if server is not None else None
         shown = f" (exit status {status})" if status is not None else ""
         return f"its runner ended without finishing the run{shown}"
 
-    def _finish(self, active: _Active, message: Message) -> None:
+    def _finish(self, active: Active, message: Message) -> None:
         try:
             state = RunState(str(message.get("state")))
         except ValueError:
@@ -574,7 +624,7 @@ class Runtime:
                 outputs=outputs if isinstance(outputs, dict) else {},
             )
 
-    async def _crashed(self, active: _Active, writer: _Writer | None, reason: str) -> None:
+    async def _crashed(self, active: Active, writer: _Writer | None, reason: str) -> None:
         if writer is not None:
             await writer.flush()
         if active.cancel_requested:
@@ -632,146 +682,3 @@ class Runtime:
             "error": record.error,
         }
         self.events.publish(RUN_FINISHED, payload, source=f"run {record.id}")
-
-    # --- the runner's calls --------------------------------------------------------------
-
-    async def _answer(self, active: _Active, message: Message) -> None:
-        call_id = message.get("id")
-        op = message.get("op")
-        try:
-            if op == "program":
-                value = await self._program(active, message)
-            elif op == "job":
-                value = await self._child(active, message)
-            elif op == "emit":
-                name = str(message.get("event", ""))
-                self.events.publish(
-                    name, _object(message.get("payload")), source=f"run {active.run_id}"
-                )
-                value = {}
-            elif op == "wait_event":
-                value = await self._wait_event(message)
-            elif op == "wait_file":
-                value = await self._wait_file(message)
-            else:
-                raise NodeFailed(f"the runtime does not know the call {op!r}")
-            reply: Message = {"type": "reply", "id": call_id, "ok": True, "value": value}
-        except asyncio.CancelledError:
-            return  # abandoned by the runner
-        except NodeFailed as exc:
-            reply = {"type": "reply", "id": call_id, "ok": False, "error": exc.detail}
-            reply["outputs"] = exc.outputs
-        except BatonError as exc:
-            reply = {"type": "reply", "id": call_id, "ok": False, "error": exc.detail}
-        except Exception as exc:
-            logger.exception("run %s: call %s failed", active.run_id, op)
-            reply = {"type": "reply", "id": call_id, "ok": False, "error": f"internal: {exc!r}"}
-        finally:
-            active.calls.pop(int(call_id or 0), None)
-        if active.channel is not None:
-            with contextlib.suppress(OSError, ChannelError):
-                await active.channel.send(reply)
-
-    async def _program(self, active: _Active, message: Message) -> dict[str, object]:
-        assert active.principal is not None
-        timeout = message.get("timeout")
-        call = ProgramCall(
-            program=str(message.get("program", "")),
-            service=message.get("service") or None,
-            inputs=_object(message.get("inputs")),
-            timeout=float(timeout) if isinstance(timeout, int | float) else None,
-            run_id=active.run_id,
-            node=str(message.get("node", "")),
-        )
-        default = self.settings.dispatcher.default_service
-        return await run_program(self.manager, self._grants, default, active.principal, call)
-
-    async def _child(self, active: _Active, message: Message) -> dict[str, object]:
-        assert active.principal is not None
-        principal = active.principal
-        name = str(message.get("job", ""))
-        version = message.get("version")
-
-        def create() -> RunRecord:
-            with self.database.session() as session:
-                return submit(
-                    session,
-                    principal,
-                    self.settings,
-                    name,
-                    _object(message.get("inputs")),
-                    version=version if isinstance(version, int) else None,
-                    parent_run_id=active.run_id,
-                )
-
-        child = await _thread(create)
-        active.children.add(child.id)
-        self.wake()
-        try:
-            record = await self.wait(child.id)
-        except asyncio.CancelledError:
-            with contextlib.suppress(BatonError):
-                await self.cancel(child.id, None)
-            raise
-        finally:
-            active.children.discard(child.id)
-        if record.state is not RunState.SUCCEEDED:
-            detail = f": {record.error}" if record.error else ""
-            raise NodeFailed(
-                f"child run {record.id} of {name} {record.state.value.lower()}{detail}"
-            )
-        return {**record.outputs, "run": record.id}
-
-    async def _wait_event(self, message: Message) -> dict[str, object]:
-        name = str(message.get("event", ""))
-        timeout = message.get("timeout")
-        filter_text = message.get("filter")
-        try:
-            payload = await self.events.wait(
-                name,
-                filter_text if isinstance(filter_text, str) else None,
-                float(timeout) if isinstance(timeout, int | float) else None,
-            )
-        except TimeoutError:
-            raise NodeFailed(f"event {name} did not come in time") from None
-        return {"event": payload, "at": _now()}
-
-    async def _wait_file(self, message: Message) -> dict[str, object]:
-        library = str(message.get("library", ""))
-        pattern = str(message.get("pattern", ""))
-        if "/" in pattern or "\\" in pattern or pattern in (".", ".."):
-            raise NodeFailed(f"a file pattern names files in one folder, not {pattern!r}")
-        folder = await _thread(self._library_folder, library)
-        timeout = message.get("timeout")
-        limit = None if not isinstance(timeout, int | float) else time.monotonic() + timeout
-        while True:
-            found = await _thread(_first_match, folder, pattern)
-            if found is not None:
-                return {"file": found, "at": _now()}
-            if limit is not None and time.monotonic() >= limit:
-                raise NodeFailed(f"no file {pattern} arrived in library {library} in time")
-            await asyncio.sleep(self.settings.jobs.file_poll_seconds)
-
-    def _library_folder(self, name: str) -> Path:
-        with self.database.session() as session:
-            try:
-                return Path(libraries.load(session, name).path)
-            except NotFound:
-                raise NodeFailed(f"library {name!r} does not exist") from None
-
-
-def _object(value: object) -> dict[str, Any]:
-    return dict(value) if isinstance(value, dict) else {}
-
-
-def _now() -> str:
-    return datetime.datetime.now(datetime.UTC).isoformat()
-
-
-def _first_match(folder: Path, pattern: str) -> str | None:
-    """The first (by name) regular file in ``folder`` matching ``pattern``."""
-    try:
-        names = sorted(entry.name for entry in folder.iterdir() if entry.is_file())
-    except OSError:
-        return None
-    return next((name for name in names if fnmatch.fnmatchcase(name, pattern)), None)

@@ -34,6 +34,11 @@ class RunStore(Protocol):
         failed, another follows) or SKIPPED (attempt 0: the node never ran)."""
         ...
 
+    def node_moved(self, node_path: str, attempt: int, state: NodeState) -> None:
+        """The attempt moved inside its run: to WAITING (a wait node waits) or back to
+        RUNNING."""
+        ...
+
     def finished_nodes(self) -> dict[str, Outputs]:
         """Node path -> outputs of every node that SUCCEEDED or was SKIPPED in this run
         (in an earlier attempt of it): what a resumed run does not run again."""
@@ -79,6 +84,8 @@ class MemoryStore:
         self.records: list[NodeRecord] = []
         #: Every log line, in order.
         self.lines: list[tuple[str | None, str]] = []
+        #: Every move inside an attempt (to WAITING and back), in order.
+        self.moves: list[tuple[str, int, NodeState]] = []
 
     def node_started(self, node_path: str, attempt: int) -> None:
         with self._lock:
@@ -91,6 +98,10 @@ class MemoryStore:
             self.records.append(NodeRecord(node_path, attempt, state, dict(outputs), error))
             if state in (NodeState.SUCCEEDED, NodeState.SKIPPED):
                 self._finished[node_path] = dict(outputs)
+
+    def node_moved(self, node_path: str, attempt: int, state: NodeState) -> None:
+        with self._lock:
+            self.moves.append((node_path, attempt, state))
 
     def finished_nodes(self) -> dict[str, Outputs]:
         with self._lock:

@@ -15,7 +15,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from baton.errors import JobNotRunnable
+from baton.errors import JobNotRunnable, NotFound
 from baton.jobs import design
 from baton.jobs.graph import placed_nodes
 from baton.jobs.inputs import run_inputs
@@ -35,6 +35,7 @@ def refusals(session: Session, principal: Principal, job: Job) -> list[str]:
     problems = []
     if not access.is_allowed(session, principal, ResourceKind.JOB, job.name, Action.RUN):
         problems.append(f"{principal.name or 'anonymous'} may not run job {job.name!r}")
+    allowed: dict[tuple[ResourceKind, str], bool] = {}
     for placed in placed_nodes(job):
         node = placed.node
         wanted: list[tuple[ResourceKind, str]] = []
@@ -47,9 +48,25 @@ def refusals(session: Session, principal: Principal, job: Job) -> list[str]:
         elif isinstance(node, CommandNode) and not principal.can(Capability.OPERATE):
             problems.append(f"node {node.id}: commands need the operate capability")
         for kind, name in wanted:
-            if not access.is_allowed(session, principal, kind, name, Action.RUN):
+            key = (kind, name)
+            if key not in allowed:
+                allowed[key] = access.is_allowed(session, principal, kind, name, Action.RUN)
+            if not allowed[key]:
                 problems.append(f"node {node.id}: may not run {kind.value} {name!r}")
     return problems
+
+
+def visible_run(session: Session, principal: Principal, run_id: int) -> RunRecord:
+    """Run ``run_id`` if ``principal`` may see it: its user, operators, and whoever may read
+    its job. Anyone else gets :class:`NotFound`, as if it did not exist."""
+    record = runs.get_run(session, run_id)
+    if record.created_by and record.created_by == principal.name:
+        return record
+    if principal.can(Capability.OPERATE) or access.is_allowed(
+        session, principal, ResourceKind.JOB, record.job, Action.READ
+    ):
+        return record
+    raise NotFound("run", str(run_id))
 
 
 def principal_of(session: Session, user: str) -> Principal:

@@ -224,15 +224,14 @@ def _create_services(session: Session) -> None:
             ServerDefinitionSpec(
                 name=RUNNER_DEFINITION,
                 kind=ServerKind.RUNNER,
-                description="Job runners (python -m baton.jobs.runner): one run per process, "
-                "a warm one kept ready, each replaced after its run.",
+                description="Job runners (python -m baton.jobs.runner): a warm one kept "
+                "ready, forking a process per run.",
                 command=["{python}", "-m", "baton.jobs.runner", "--listen", "tcp:{host}:{port}"],
                 pool=PoolSettings(
                     start_size=1,
                     min_available=1,
-                    max_servers=64,
-                    max_clients=1,
-                    recycle_after=1,
+                    max_servers=4,
+                    max_clients=32,
                     availability_timeout=60,
                 ),
             ),

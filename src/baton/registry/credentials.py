@@ -10,7 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from baton.errors import AlreadyExists, Conflict, InvalidInput, NotFound
-from baton.registry import audit
+from baton.registry import audit, triggers
 from baton.registry.models import Credential, ServerDefinition
 from baton.registry.naming import check_name, check_os_user
 from baton.registry.paging import paginate
@@ -136,7 +136,8 @@ def reseal_all(session: Session, vault: Vault, key_id: str) -> int:
 def rotate(
     database_session: Session, vault: Vault, algorithm: SecretAlgorithm, *, actor: str = ""
 ) -> tuple[str, int]:
-    """Rotate the key ring: new key, every secret re-sealed, old keys dropped.
+    """Rotate the key ring: new key, every secret (credentials, webhooks' secrets) re-sealed,
+    old keys dropped.
 
     The caller holds the ring exclusively (``Vault.using(path, exclusive=True)``), commits
     ``database_session`` and then calls ``vault.activate(key_id)``; a crash between the steps
@@ -144,6 +145,7 @@ def rotate(
     """
     key_id = vault.add_key(algorithm)
     count = reseal_all(database_session, vault, key_id)
+    triggers.reseal_all(database_session, vault, key_id)
     audit.record(
         database_session,
         "secrets.rotate",

@@ -76,6 +76,24 @@ class Balancing(StrEnum):
     RESPONSE_TIME = "response_time"
 
 
+class TriggerKind(StrEnum):
+    """What starts a trigger's runs."""
+
+    CRON = "cron"  # a cron schedule in a time zone
+    EVENT = "event"  # a named event (API, emit node, webhook)
+    COMPLETION = "completion"  # the end of a run of another job
+    FILE = "file"  # a new file in a program library's folder
+    WEBHOOK = "webhook"  # a signed POST /api/hooks/{name}
+
+
+class CatchUp(StrEnum):
+    """What a cron trigger does with the fires it missed while the control plane was down."""
+
+    NONE = "none"  # skip them; fire at the next time
+    LATEST = "latest"  # fire once, for the most recent missed time
+    ALL = "all"  # fire each missed time (the most recent ones, up to a cap)
+
+
 class AuditOutcome(StrEnum):
     """How an audited action ended."""
 

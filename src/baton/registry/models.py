@@ -453,7 +453,7 @@ class Run(Timestamped, Base):
     parent_run_id: Mapped[int | None] = mapped_column(ForeignKey("runs.id", ondelete="SET NULL"))
     runner: Mapped[str] = mapped_column(String(200), default="")
     #: How often the run was resumed after a crash.
-    resumes: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    resumes: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str] = mapped_column(Text, default="")
     started_at: Mapped[datetime | None]
     finished_at: Mapped[datetime | None]
@@ -498,17 +498,23 @@ class Schedule(Timestamped, Base):
     job_id: Mapped[int] = mapped_column(ForeignKey("jobs.id", ondelete="CASCADE"), index=True)
     #: cron, event, completion, file or webhook.
     kind: Mapped[str] = mapped_column(String(16), index=True)
-    #: The cron expression, event name, job name, watched folder or webhook name.
+    #: What it watches: the cron expression, the event's name, the job whose runs' ends it
+    #: follows, or the program library whose folder it watches ("" for a webhook: its name).
     spec: Mapped[str] = mapped_column(String(500))
+    #: A file trigger's file name pattern (a glob without "/"); "" for the other kinds.
+    pattern: Mapped[str] = mapped_column(String(200), default="")
     #: CEL over ``event`` (the payload): the trigger fires only when it holds ("" always).
-    filter: Mapped[str] = mapped_column(String(2000), default="", server_default="")
+    filter: Mapped[str] = mapped_column(String(2000), default="")
     #: A webhook's secret, sealed by the vault ({algorithm, key_id, nonce, ciphertext}).
     secret: Mapped[dict[str, Any] | None] = mapped_column(default=None)
     #: Whose runs it starts (their permissions apply).
-    created_by: Mapped[str] = mapped_column(String(64), default="", server_default="")
+    created_by: Mapped[str] = mapped_column(String(64), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="UTC")
     catch_up: Mapped[str] = mapped_column(String(16), default="none")
     inputs: Mapped[dict[str, Any]] = mapped_column(default=dict)
     enabled: Mapped[bool] = mapped_column(Boolean, default=True)
     last_fired_at: Mapped[datetime | None]
     next_fire_at: Mapped[datetime | None]
+    #: What the trigger keeps between fires: the last run it started or the error that stopped
+    #: it ({last_run, last_error}), and a file trigger's files already seen ({seen: [names]}).
+    state: Mapped[dict[str, Any] | None] = mapped_column(default=None)

@@ -17,10 +17,12 @@ from baton.registry.enums import (
     AuthSource,
     Balancing,
     Capability,
+    CatchUp,
     PrincipalKind,
     ResourceKind,
     ServerKind,
     ServiceKind,
+    TriggerKind,
 )
 
 
@@ -278,3 +280,42 @@ class NodeRunRecord(Record):
     error: str
     started_at: datetime | None
     finished_at: datetime | None
+
+
+class TriggerRecord(Record):
+    """A trigger: what starts runs of its job by itself, as the user who defined it (never its
+    webhook secret)."""
+
+    id: int
+    name: str | None = Field(description="Its unique name (a webhook's is in its URL).")
+    job: str = Field(description="The job whose runs it starts (its latest version).")
+    kind: TriggerKind
+    spec: str = Field(
+        description="cron: the cron expression; event: the event's name; completion: the job "
+        "whose runs' ends it follows; file: the program library whose folder it watches; "
+        "webhook: ''."
+    )
+    pattern: str = Field(description="file: the file name pattern (a glob); '' otherwise.")
+    filter: str = Field(description="CEL over `event` (the payload); '' fires on every one.")
+    timezone: str = Field(description="cron: the IANA time zone its times are read in.")
+    catch_up: CatchUp = Field(description="cron: what it does with fires missed while down.")
+    inputs: dict[str, Any] = Field(description="Fixed inputs of the runs it starts.")
+    enabled: bool
+    created_by: str = Field(description="Whose rights its runs use: who defined it last.")
+    created_at: datetime
+    last_fired_at: datetime | None = Field(description="When it last fired (run or error).")
+    next_fire_at: datetime | None = Field(description="cron: the next time it fires.")
+    last_run: int | None = Field(description="The last run it started.")
+    last_error: str = Field(description="Why its last fire started no run ('' if it did).")
+    hook: str | None = Field(description="webhook: the path to POST to.")
+
+
+class IssuedTrigger(BaseModel):
+    """A trigger as created (or its secret rotated): a webhook's secret is shown here only."""
+
+    model_config = ConfigDict(frozen=True)
+
+    trigger: TriggerRecord
+    secret: str | None = Field(
+        description="webhook: the HMAC-SHA256 key its callers sign bodies with; shown once."
+    )

@@ -12,10 +12,11 @@ position, so a waiting client can see where its run stands.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, insert, select, update
 from sqlalchemy.orm import Session
 
 from baton.errors import NotFound
@@ -224,6 +225,60 @@ def record_node(
     return NodeRunRecord.model_validate(row)
 
 
+@dataclass
+class NodeChange:
+    """What a batch of a runner's messages did to one node attempt (see :func:`write_nodes`).
+
+    Attributes:
+        node: the node path.
+        attempt: the attempt (already numbered after an earlier runner's).
+        state: its latest state.
+        outputs: its latest outputs (None: unchanged).
+        error: its latest error ("" unchanged).
+        started_at: when it started running, if it did in this batch.
+        finished_at: when it ended, if it did in this batch.
+    """
+
+    node: str
+    attempt: int
+    state: NodeState
+    outputs: dict[str, Any] | None = None
+    error: str = ""
+    started_at: datetime | None = None
+    finished_at: datetime | None = None
+
+
+def write_nodes(
+    session: Session, run_id: int, changes: list[NodeChange], rows: dict[tuple[str, int], int]
+) -> None:
+    """Write a batch of node attempt changes of run ``run_id`` with one statement each, no
+    reads: ``rows`` maps the attempts written before by the same writer to their row ids (and
+    gets the new ones), so an attempt not in it is inserted."""
+    for change in changes:
+        key = (change.node, change.attempt)
+        values: dict[str, Any] = {"state": change.state}
+        if change.outputs is not None:
+            values["outputs"] = change.outputs
+        if change.error:
+            values["error"] = change.error
+        if change.started_at is not None:
+            values["started_at"] = change.started_at
+        if change.finished_at is not None:
+            values["finished_at"] = change.finished_at
+        row_id = rows.get(key)
+        if row_id is None:
+            values.setdefault("outputs", {})
+            values.setdefault("error", "")
+            inserted = session.execute(
+                insert(NodeRun)
+                .values(run_id=run_id, node_id=change.node, attempt=change.attempt, **values)
+                .returning(NodeRun.id)
+            )
+            rows[key] = int(inserted.scalar_one())
+        else:
+            session.execute(update(NodeRun).where(NodeRun.id == row_id).values(**values))
+
+
 def node_runs(session: Session, run_id: int) -> list[NodeRunRecord]:
     """Every node attempt of run ``run_id``, in the order they were recorded."""
     load(session, run_id)
@@ -313,9 +368,11 @@ def children(session: Session, run_id: int) -> list[RunRecord]:
 MAX_LOG_LINE = 10_000
 
 
-def add_log(session: Session, run_id: int, node: str, line: str) -> None:
+def add_log(
+    session: Session, run_id: int, node: str, line: str, *, at: datetime | None = None
+) -> None:
     """Append a line to run ``run_id``'s log (``node``: the node path it is about, or "")."""
-    session.add(RunLog(run_id=run_id, node=node[:300], line=line[:MAX_LOG_LINE]))
+    session.add(RunLog(run_id=run_id, node=node[:300], line=line[:MAX_LOG_LINE], at=at or utcnow()))
 
 
 def log_lines(

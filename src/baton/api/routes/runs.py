@@ -28,15 +28,17 @@ from pydantic import BaseModel, Field
 
 from baton.api.deps import CurrentPrincipal, Paging, Registry
 from baton.api.routes.jobs import JobName
-from baton.errors import NotFound
+from baton.errors import InvalidInput
 from baton.jobs import design
-from baton.jobs.events import EventBus
+from baton.jobs.events import RUN_FINISHED
 from baton.jobs.runtime import Runtime
 from baton.jobs.states import RunState
-from baton.registry import access, runs
+from baton.jobs.submit import visible_run
+from baton.jobs.triggers import Triggers
+from baton.registry import runs
 from baton.registry.access import Principal, require_capability
 from baton.registry.database import Database
-from baton.registry.enums import Action, Capability, ResourceKind
+from baton.registry.enums import Capability
 from baton.registry.records import NodeRunRecord, Page, RunLogRecord, RunRecord
 
 router = APIRouter(tags=["runs"])
@@ -54,6 +56,11 @@ class RunRequest(BaseModel):
 
     inputs: dict[str, Any] = Field(default_factory=dict, description="Input values by name.")
     version: int | None = Field(None, ge=1, description="The version to run; none: the latest.")
+    from_text: bool = Field(
+        False,
+        description="Every input value is command-line text, converted to its declared type "
+        "(`3`, `true`, a JSON list or object).",
+    )
 
 
 class RunDetail(BaseModel):
@@ -79,14 +86,7 @@ def runtime_of(request: Request) -> Runtime:
 def _load_visible(database: Database, principal: Principal, run_id: int) -> RunRecord:
     """Run ``run_id`` if ``principal`` may see it (404 otherwise: its existence is not told)."""
     with database.session() as session:
-        record = runs.get_run(session, run_id)
-        if record.created_by and record.created_by == principal.name:
-            return record
-        if principal.can(Capability.OPERATE) or access.is_allowed(
-            session, principal, ResourceKind.JOB, record.job, Action.READ
-        ):
-            return record
-    raise NotFound("run", str(run_id))
+        return visible_run(session, principal, run_id)
 
 
 @router.post(
@@ -107,7 +107,9 @@ async def start_run(
 ) -> RunRecord:
     """Queue a run of the job; it starts when a runner slot is free (``position``)."""
     runtime = runtime_of(request)
-    record = await runtime.start(principal, name, body.inputs, version=body.version)
+    record = await runtime.start(
+        principal, name, body.inputs, version=body.version, from_text=body.from_text
+    )
     if wait is not None:
         with contextlib.suppress(TimeoutError):
             record = await runtime.wait(record.id, wait)
@@ -236,8 +238,14 @@ async def raise_event(
     payload: Annotated[dict[str, Any] | None, Body(description="The event's payload.")] = None,
 ) -> EventAnswer:
     """Ends the wait nodes waiting for it (whose filter holds) and fires the event triggers of
-    the jobs the caller may run. Needs the ``run_jobs`` capability."""
+    the jobs the caller may run; answers once their runs are queued. Needs the ``run_jobs``
+    capability. ``run.finished`` and ``webhook.*`` are raised by the runtime and by webhooks
+    only."""
     require_capability(principal, Capability.RUN_JOBS)
-    events: EventBus = request.app.state.events
-    woken = events.publish(name, payload or {}, source=f"user {principal.name}")
-    return EventAnswer(name=name, woken=woken, runs=[])
+    if name == RUN_FINISHED or name.startswith("webhook."):
+        raise InvalidInput("name", f"{name!r} is raised by Baton itself, not through the API")
+    triggers: Triggers = request.app.state.triggers
+    woken, started = await triggers.publish(
+        name, payload or {}, raiser=principal.name, source=f"user {principal.name}"
+    )
+    return EventAnswer(name=name, woken=woken, runs=started)
