@@ -169,7 +169,7 @@ def test_refresh_starts_a_new_definition(live: LiveServer, tmp_path: Path) -> No
     assert refreshed.json() == {"definitions": ["appserver", "runner", "tiny", "tiny2"]}
     assert added["id"] == "tiny2-1"
     assert live.audit("operator.refresh")[0].detail == {
-        "definitions": ["appserver", "tiny", "tiny2"]
+        "definitions": ["appserver", "runner", "tiny", "tiny2"]
     }
 
 

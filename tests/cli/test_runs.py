@@ -36,7 +36,8 @@ ADDER = {
     "inputs": {"n": {"type": "integer", "required": True}},
     "nodes": [
         {"id": "add", "kind": "program", "program": "sample.add", "bindings": {"a": 2, "b": 3}},
-        {"id": "say", "kind": "command", "argv": ["echo", "n={{ inputs.n }}"]},
+        # long enough for the progress display, which polls, to see the run RUNNING
+        {"id": "say", "kind": "command", "argv": ["sh", "-c", "sleep 0.8; echo n={{ inputs.n }}"]},
     ],
     "edges": [{"from": "add", "to": "say"}],
     "outputs": {

@@ -56,8 +56,9 @@ def _gone(pid: int) -> bool:
 
 
 def _gated(folder: Path) -> dict[str, Any]:
-    """first -> second (waits for the file ``go``) -> last, each counting its executions."""
-    wait_go = f'until [ -e "{folder}/go" ]; do sleep 0.05; done'
+    """first -> second (waits for the file ``go``) -> last, each counting its executions;
+    second notes its process ids in ``pids``."""
+    wait_go = f'echo $$ >> "{folder}/pids"; until [ -e "{folder}/go" ]; do sleep 0.05; done'
     return _chain(
         "gated",
         [
@@ -82,8 +83,11 @@ def test_a_runner_killed_mid_run_is_resumed_without_redoing_finished_nodes(
         runner = runtime.detail(admin, run_id)["run"]["runner"]
         pid = int(re.search(r"pid (\d+)", runner).group(1))  # type: ignore[union-attr]
         os.kill(pid, signal.SIGKILL)
-        # The run is resumed on another runner, which runs `second` again (it was running).
+        # The run is resumed on another runner, which runs `second` again (it was running);
+        # the command the killed runner left behind was stopped first.
         _until(lambda: _lines(tmp_path / "second") == 2, what="second started again")
+        orphan = int((tmp_path / "pids").read_text().split()[0])
+        _until(lambda: _gone(orphan), 10, "the killed runner's command stopped")
         (tmp_path / "go").touch()
         run = runtime.ended(admin, run_id)
         assert run["state"] == "SUCCEEDED", run
@@ -342,3 +346,18 @@ def test_a_control_plane_restart_resumes_running_runs_and_keeps_queued_ones(
         assert later["started_at"] >= run["finished_at"]
     # first ran once for each run; second twice for the resumed run and once for the other.
     assert _counts(tmp_path) == [2, 3, 2]
+
+
+def test_a_run_past_its_jobs_max_duration_fails(runtime: Runtime) -> None:
+    job = {
+        "name": "slow",
+        "settings": {"max_duration": 1},
+        "nodes": [_command("nap", "exec sleep 30")],
+    }
+    with runtime.admin() as admin:
+        runtime.save(admin, job)
+        began = time.monotonic()
+        run = runtime.run(admin, "slow")
+        assert time.monotonic() - began < 10
+        assert run["state"] == "FAILED"
+        assert run["error"] == "it ran longer than the job's max_duration (1 s)"

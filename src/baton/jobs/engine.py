@@ -24,8 +24,8 @@ Decisions worth knowing:
   finish. The container (or, at the top, the job) then fails.
 - Once a ``foreach`` item fails, no further item starts; the running ones finish.
 - Retries apply to component, ``wait`` and ``emit`` nodes; a container's body has its own.
-- Node ``timeout`` is enforced for component and ``wait`` nodes; containers' timeouts and the
-  job's ``max_duration`` are not enforced yet.
+- Node ``timeout`` is enforced for component and ``wait`` nodes; containers' timeouts are not
+  enforced yet (the job's ``max_duration`` is, by the runtime: it cancels the run).
 """
 
 from __future__ import annotations
@@ -197,9 +197,7 @@ class Engine:
             result = self._run_flow(self.job, _Context("", {}, {}))
         finally:
             self._pool.shutdown(wait=True)
-            done.set()
-            if watcher is not None:
-                watcher.join()
+            done.set()  # the watcher sees it within CANCEL_POLL and ends; no need to wait
         with self._lock:
             end = self._end
         if end is not None:
@@ -224,7 +222,8 @@ class Engine:
         assert self.cancel is not None
         while not done.is_set():
             if self.cancel.wait(CANCEL_POLL):
-                self._abort(RunState.CANCELLED, "cancelled")
+                if not done.is_set():  # a cancel after the run ended changes nothing
+                    self._abort(RunState.CANCELLED, "cancelled")
                 return
 
     def _abort(self, state: RunState, error: str) -> None:

@@ -15,7 +15,7 @@ import signal
 import subprocess
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from types import TracebackType
 from typing import IO, Protocol
 
@@ -41,6 +41,11 @@ INHERITED_ENV = ("PATH", "LANG", "HOME")
 DEFAULT_SERVICE_TIMEOUT = 300.0
 #: How often (seconds) a running command is checked for cancellation.
 POLL_INTERVAL = 0.05
+
+
+#: Told when a command's process group starts (True) and when it is gone (False), with its id:
+#: whoever runs the executors can stop the groups a dead process left behind.
+ProcessWatch = Callable[[int, bool], None]
 
 
 class NodeFailed(JobError):
@@ -141,8 +146,9 @@ class LocalExecutors:
     Use it as a context manager (or call :meth:`close`) to release its HTTP connections.
     """
 
-    def __init__(self) -> None:
+    def __init__(self, *, watch: ProcessWatch | None = None) -> None:
         self._lock = threading.Lock()
+        self._watch = watch
         self._client: httpx.Client | None = None
         #: Every event emitted, in order: ``(name, payload)``.
         self.emitted: list[tuple[str, dict[str, object]]] = []
@@ -226,6 +232,8 @@ class LocalExecutors:
         assert process.stdout is not None and process.stderr is not None
         stdout, stderr = _Capture(process.stdout), _Capture(process.stderr)
         stopped = ""
+        if self._watch is not None:
+            self._watch(process.pid, True)
         try:
             stopped = _wait(process, deadline, cancel)
         finally:
@@ -233,6 +241,8 @@ class LocalExecutors:
                 _stop_group(process)
             # Whatever the leader left running in its group goes with it.
             _signal_group(process.pid, signal.SIGKILL)
+            if self._watch is not None:
+                self._watch(process.pid, False)
             stdout.join()
             stderr.join()
         outputs: dict[str, object] = {

@@ -33,9 +33,10 @@ from typing import Any
 from baton.jobs.channel import ChannelError, Message, SyncChannel, parse_address
 from baton.jobs.engine import Engine
 from baton.jobs.executors import LocalExecutors, NodeFailed
-from baton.jobs.model import EventWait, FileWait, Job, JobNode, ProgramNode
+from baton.jobs.expressions import evaluate, render_template
+from baton.jobs.model import CommandNode, EventWait, FileWait, Job, JobNode, ProgramNode
 from baton.jobs.states import NodeState
-from baton.jobs.store import Outputs
+from baton.jobs.store import MemoryStore, Outputs
 from baton.protocol.tickets import KEY_VARIABLE, TicketCheck, TicketRefused
 
 #: Seconds a new connection has to send its hello and its run.
@@ -176,10 +177,16 @@ def _remaining(deadline: float | None) -> float | None:
 
 class RunnerExecutors(LocalExecutors):
     """Commands and services here; programs, child runs, events and files via the control
-    plane."""
+    plane. Commands run on the control plane's host (where the runners are): a command node
+    naming another host fails rather than run in the wrong place."""
 
-    def __init__(self, calls: Calls) -> None:
-        super().__init__()
+    def __init__(self, calls: Calls, channel: SyncChannel) -> None:
+        def watch(group: int, running: bool) -> None:
+            # The control plane kills the groups still running if this process dies.
+            with contextlib.suppress(OSError, ChannelError):
+                channel.send({"type": "process", "group": group, "running": running})
+
+        super().__init__(watch=watch)
         self._calls = calls
 
     def program(
@@ -197,6 +204,20 @@ class RunnerExecutors(LocalExecutors):
             "timeout": _remaining(deadline),
         }
         return self._calls.call("program", arguments, cancel)
+
+    def command(
+        self,
+        node: CommandNode,
+        inputs: Mapping[str, object],
+        deadline: float | None,
+        cancel: threading.Event,
+    ) -> dict[str, object]:
+        if node.host is not None:
+            raise NodeFailed(
+                f"command nodes run on the control plane's host; host {node.host!r} is not "
+                "supported yet (leave host out)"
+            )
+        return super().command(node, inputs, deadline, cancel)
 
     def job(
         self,
@@ -358,7 +379,7 @@ class _Run:
         )
         reader.start()
         store = ChannelStore(channel, start.get("finished", {}), start.get("variables", {}))
-        with RunnerExecutors(calls) as executors:
+        with RunnerExecutors(calls, channel) as executors:
             engine = Engine(
                 job,
                 start.get("inputs", {}),
@@ -396,6 +417,16 @@ def _read(channel: SyncChannel, calls: Calls, cancel: threading.Event) -> None:
     cancel.set()
 
 
+def warm() -> None:
+    """Build, once in the parent, what every run would otherwise build in its own child: the
+    CEL parser (its LALR tables take a tenth of a second), the evaluator, an engine run."""
+    job = Job.model_validate({"name": "warm", "nodes": [{"id": "a", "kind": "expression"}]})
+    with LocalExecutors() as executors:
+        Engine(job, {}, MemoryStore(), executors, max_threads=1).run()
+    evaluate("nodes.a.x + 1 > 0", {"nodes": {"a": {"x": 1}}})
+    render_template("{{ 1 }}", {})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m baton.jobs.runner", description=__doc__)
     parser.add_argument("--listen", default="tcp:127.0.0.1:0", help="tcp:HOST:PORT (0: any)")
@@ -406,6 +437,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ChannelError as exc:
         parser.error(exc.detail)
     key = os.environ.pop(KEY_VARIABLE, "")
+    warm()
     sock = socket.create_server((host, port))
     runner = Runner(sock, key, max_threads=max(1, options.threads))
 

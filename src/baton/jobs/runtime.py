@@ -71,7 +71,7 @@ T = TypeVar("T")
 #: The most messages written in one transaction.
 BATCH = 500
 #: Seconds the writer lets messages gather before it writes a batch.
-GATHER = 0.005
+GATHER = 0.02
 #: Seconds between two looks at the queue when nothing wakes the dispatcher.
 IDLE_TICK = 1.0
 #: The final states a waiting parent or client stops waiting at.
@@ -98,6 +98,11 @@ class Active:
     resumable: bool = True
     #: The run's process (the runner's child running it).
     pid: int | None = None
+    #: The process groups of the commands it runs now (killed if its process dies).
+    groups: set[int] = field(default_factory=set)
+    #: The job's ``max_duration`` (seconds), and whether the run went past it.
+    max_duration: float | None = None
+    overtime: bool = False
 
 
 class _Writer:
@@ -115,6 +120,7 @@ class _Writer:
         self._before = before
         self._rows: dict[tuple[str, int], int] = {}
         self._queue: asyncio.Queue[tuple[datetime.datetime, Message]] = asyncio.Queue()
+        self._urgent = asyncio.Event()
         self._task = asyncio.create_task(self._loop(), name=f"baton-run-{run_id}-writer")
         self.changed = asyncio.Event()
 
@@ -122,6 +128,8 @@ class _Writer:
         self._queue.put_nowait((datetime.datetime.now(datetime.UTC), message))
 
     async def flush(self) -> None:
+        """Wait until everything put so far is written (no gathering: it is wanted now)."""
+        self._urgent.set()
         await self._queue.join()
 
     async def aclose(self) -> None:
@@ -132,7 +140,9 @@ class _Writer:
     async def _loop(self) -> None:
         while True:
             batch = [await self._queue.get()]
-            await asyncio.sleep(GATHER)
+            with contextlib.suppress(TimeoutError):
+                async with asyncio.timeout(GATHER):
+                    await self._urgent.wait()
             while len(batch) < BATCH and not self._queue.empty():
                 batch.append(self._queue.get_nowait())
             try:
@@ -157,6 +167,9 @@ class _Writer:
                     runs.add_log(session, self._run, node, str(message["line"]), at=at)
                 elif kind == "variable":
                     runs.set_variable(session, self._run, str(message["name"]), message["value"])
+                elif kind == "runner":  # the runtime's own: which process runs the run
+                    runs.set_runner(session, self._run, str(message["runner"]))
+                    runs.add_log(session, self._run, "", f"on runner {message['runner']}", at=at)
             runs.write_nodes(session, self._run, list(nodes.values()), self._rows)
 
     def _node(
@@ -470,7 +483,7 @@ class Runtime:
             if "error" in start:
                 raise RuntimeUnavailable(start["error"])
             writer = _Writer(self.database, run_id, start.pop("attempts"))
-            await self._connect(active, start)
+            await self._connect(active, start, writer)
             ended = await self._converse(active, writer)
         except asyncio.CancelledError:
             raise  # shutting down: the next start resumes it
@@ -528,6 +541,7 @@ class Runtime:
             )
             active.principal = principal
             active.resumable = job.settings.resumable
+            active.max_duration = job.settings.max_duration
             return {
                 "type": "start",
                 "run": run_id,
@@ -538,7 +552,7 @@ class Runtime:
                 "attempts": runs.last_attempts(session, run_id),
             }
 
-    async def _connect(self, active: Active, start: Message) -> None:
+    async def _connect(self, active: Active, start: Message, writer: _Writer) -> None:
         definition = self.settings.jobs.runner_definition
         lease = await self.supervisor.acquire(definition, client=f"run {active.run_id}")
         active.lease = lease
@@ -564,16 +578,12 @@ class Runtime:
             raise RuntimeUnavailable(f"runner {lease.server} refused the run: {reason}")
         pid = answer.get("pid")
         active.pid = pid if isinstance(pid, int) and pid > 1 else None
-        runner = f"{lease.server} (pid {pid})"
-        await _thread(self._set_runner, active.run_id, runner)
         await channel.send(start)
+        writer.put({"type": "runner", "runner": f"{lease.server} (pid {pid})"})
         if active.cancel_requested:
             await channel.send({"type": "cancel"})
-
-    def _set_runner(self, run_id: int, runner: str) -> None:
-        with self.database.session() as session:
-            runs.set_runner(session, run_id, runner)
-            runs.add_log(session, run_id, "", f"on runner {runner}")
+        if active.max_duration is not None:
+            asyncio.get_running_loop().call_later(active.max_duration, self._overtime, active)
 
     async def _converse(self, active: Active, writer: _Writer) -> bool:
         """Read the runner's messages until the run ends; whether it ended."""
@@ -592,6 +602,12 @@ class Runtime:
             elif kind == "call":
                 call_id = int(message.get("id", 0))
                 active.calls[call_id] = asyncio.create_task(self._calls.answer(active, message))
+            elif kind == "process":
+                group = message.get("group")
+                if isinstance(group, int) and group > 1 and message.get("running"):
+                    active.groups.add(group)
+                elif isinstance(group, int):
+                    active.groups.discard(group)
             elif kind == "abandon":
                 task = active.calls.pop(int(message.get("id", 0)), None)
                 if task is not None:
@@ -612,19 +628,38 @@ class Runtime:
             state = RunState(str(message.get("state")))
         except ValueError:
             state = RunState.FAILED
-        if active.cancel_requested and state is RunState.FAILED:
+        error = str(message.get("error") or "")
+        if active.overtime and state in (RunState.CANCELLED, RunState.FAILED):
+            state = RunState.FAILED
+            error = f"it ran longer than the job's max_duration ({active.max_duration:g} s)"
+        elif active.cancel_requested and state is RunState.FAILED:
             state = RunState.CANCELLED
         outputs = message.get("outputs")
         with self.database.session() as session:
+            if active.overtime:
+                runs.add_log(session, active.run_id, "", error)
             runs.change_state(
                 session,
                 active.run_id,
                 state,
-                error=str(message.get("error") or ""),
+                error=error,
                 outputs=outputs if isinstance(outputs, dict) else {},
             )
 
+    def _overtime(self, active: Active) -> None:
+        """The run reached its job's ``max_duration``: stop it; it ends FAILED."""
+        if self._active.get(active.run_id) is not active or active.cancel_requested:
+            return
+        active.overtime = active.cancel_requested = True
+        asyncio.get_running_loop().create_task(self._tell_cancel(active))
+
     async def _crashed(self, active: Active, writer: _Writer | None, reason: str) -> None:
+        # The commands the dead process was running are in process groups of their own: stop
+        # them, or a resumed run would run them a second time alongside.
+        for group in active.groups:
+            with contextlib.suppress(OSError):
+                os.killpg(group, signal.SIGKILL)
+        active.groups.clear()
         if writer is not None:
             await writer.flush()
         if active.cancel_requested:
