@@ -92,12 +92,12 @@ def submit(
 
     Raises:
         NotFound: no such job or version.
-        PermissionDenied: ``principal`` may not read the job.
+        PermissionDenied: ``principal`` may not run the job.
         JobNotRunnable: the version has validation errors, or uses what ``principal`` may not
             run (every problem listed).
         InvalidInput: an input is unknown, missing or of the wrong type (``inputs.NAME``).
     """
-    access.require(session, principal, ResourceKind.JOB, name, Action.READ)
+    access.require(session, principal, ResourceKind.JOB, name, Action.RUN)
     stored = stored_jobs.get_version(session, name, version)
     job = design.read_job(session, name, stored.version)
     problems = refusals(session, principal, job)
