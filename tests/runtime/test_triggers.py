@@ -415,9 +415,9 @@ def test_a_fire_whose_user_lost_the_right_is_recorded_and_the_trigger_stays(
         answer = admin.post("/api/events/kept.go", json={})
         assert answer.status_code == 200 and answer.json()["runs"] == []
         trigger = _trigger(admin, created["trigger"]["id"])
-        assert "ann may not run job 'kept'" in trigger["last_error"]
+        assert "not allowed to run job 'kept'" in trigger["last_error"]
         assert trigger["enabled"] and trigger["last_fired_at"] is not None
-        assert runtime.audit("trigger.fire")[0].outcome == "failed"
+        assert runtime.audit("trigger.fire")[0].outcome == "denied"
         _ann(runtime.installation, ("kept", Action.RUN))
         answer = admin.post("/api/events/kept.go", json={})
         (run_id,) = answer.json()["runs"]
