@@ -22,7 +22,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 import baton
-from baton.api import errors
+from baton.api import errors, web
 from baton.api.authentication import AuthenticationMiddleware
 from baton.api.cookies import SessionCookie
 from baton.api.deps import get_principal
@@ -214,6 +214,9 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         if not settings.api.metrics_public:
             require_capability(get_principal(request), Capability.OPERATE)
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
+
+    # Last: what no route above answers is the web client's (the app routes in the browser).
+    web.mount(app)
 
     # Outermost first: metrics see every answer, the body limit runs before authentication.
     app.add_middleware(

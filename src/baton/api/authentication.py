@@ -103,7 +103,10 @@ class AuthenticationMiddleware:
         except BatonError as error:
             headers = Headers(scope=scope)
             cookies = cookie_parser(headers.get("cookie", ""))
-            browser = self.cookie.name in cookies and not headers.get("authorization")
+            # A browser gets no Basic challenge (it would pop a login dialog over the page):
+            # one with the session cookie, or a script saying so (the web client does).
+            scripted = headers.get("x-requested-with", "").lower() == "xmlhttprequest"
+            browser = (self.cookie.name in cookies or scripted) and not headers.get("authorization")
             await baton_error_response(error, browser=browser)(scope, receive, send)
             return
         scope.setdefault("state", {})["principal"] = principal
