@@ -15,8 +15,8 @@ from pathlib import Path
 
 from fastapi import FastAPI
 from fastapi.responses import HTMLResponse, Response
-from starlette.exceptions import HTTPException
 from starlette.staticfiles import StaticFiles
+from starlette.types import Receive, Scope, Send
 
 import baton
 
@@ -24,7 +24,7 @@ import baton
 DIST = Path(baton.__file__).resolve().parents[2] / "web" / "dist"
 
 #: Paths the app never answers (the API's own 404s stay JSON).
-NOT_THE_APP = ("api/", "api", "soap/", "broker", "cgi-bin/")
+NOT_THE_APP = ("api/", "soap/", "broker", "cgi-bin/")
 
 NOT_BUILT = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>Baton</title>
 </head><body><main><h1>Baton</h1><p>The web client is not built. Run <code>make serve</code>
@@ -42,16 +42,25 @@ class _Assets(StaticFiles):
 
 
 def mount(app: FastAPI, dist: Path = DIST) -> None:
-    """Serve the client in ``dist`` at ``/`` (call it after every other route is added)."""
+    """Serve the client in ``dist`` at ``/``: its files, and its page for every ``GET`` no
+    route answers (as the router's fallback, so a path no route knows is still a 404 for
+    other methods and under ``/api/``, never a 405)."""
     index = dist / "index.html"
     if (dist / "assets").is_dir():
         app.mount("/assets", _Assets(directory=dist / "assets"), name="web-assets")
+    fallback = app.router.default
 
-    @app.get("/{path:path}", include_in_schema=False)
-    def web_client(path: str) -> Response:
-        if path.startswith(NOT_THE_APP):
-            raise HTTPException(404)
+    async def web_client(scope: Scope, receive: Receive, send: Send) -> None:
+        path = str(scope.get("path", "/")).lstrip("/")
+        wanted = scope["type"] == "http" and scope["method"] in ("GET", "HEAD")
+        if not wanted or path == "api" or path.startswith(NOT_THE_APP):
+            await fallback(scope, receive, send)
+            return
         headers = {"Cache-Control": "no-cache", "X-Content-Type-Options": "nosniff"}
-        if not index.is_file():
-            return HTMLResponse(NOT_BUILT, status_code=503, headers=headers)
-        return HTMLResponse(index.read_text(encoding="utf-8"), headers=headers)
+        if index.is_file():
+            page = HTMLResponse(index.read_text(encoding="utf-8"), headers=headers)
+        else:
+            page = HTMLResponse(NOT_BUILT, status_code=503, headers=headers)
+        await page(scope, receive, send)
+
+    app.router.default = web_client
