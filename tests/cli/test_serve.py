@@ -7,6 +7,7 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import httpx
@@ -21,6 +22,20 @@ def _free_port() -> int:
         probe.bind(("127.0.0.1", 0))
         port: int = probe.getsockname()[1]
         return port
+
+
+def first_answer(
+    get: Callable[[str], httpx.Response], url: str, process: subprocess.Popen[bytes], log: Path
+) -> httpx.Response:
+    """The first answer of a starting ``baton serve`` at ``url`` (tried for up to 30 s, while
+    the process lives); fails with its log when there is none."""
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline and process.poll() is None:
+        try:
+            return get(url)
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise AssertionError(f"no answer at {url}:\n{log.read_text()}")
 
 
 def test_out_of_date_schema_is_refused(tmp_path: Path) -> None:
@@ -47,15 +62,8 @@ def test_serves_health_on_the_flagged_port(installation: Installation, tmp_path:
             [sys.executable, "-m", "baton", *args], env=env, stdout=sink, stderr=sink
         )
         try:
-            deadline = time.monotonic() + 30
-            answer: httpx.Response | None = None
-            while time.monotonic() < deadline and process.poll() is None:
-                try:
-                    answer = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=2)
-                    break
-                except httpx.TransportError:
-                    time.sleep(0.1)
-            assert answer is not None, f"no answer on port {port}:\n{log.read_text()}"
+            url = f"http://127.0.0.1:{port}/healthz"
+            answer = first_answer(lambda url: httpx.get(url, timeout=2), url, process, log)
             assert answer.status_code == 200, answer.text
             assert answer.json()["database"] == "ok"
         finally:

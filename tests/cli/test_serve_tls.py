@@ -8,7 +8,6 @@ import os
 import ssl
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
@@ -27,7 +26,7 @@ from zeep.transports import Transport
 
 from baton.cli.exits import ExitCode
 from tests.cli.conftest import Cli, describe
-from tests.cli.test_serve import _free_port
+from tests.cli.test_serve import _free_port, first_answer
 from tests.conftest import Installation
 
 
@@ -96,15 +95,8 @@ def test_serves_https_with_the_given_certificate(
     log = tmp_path / "serve.log"
     args = ("--port", str(port), "--tls-cert", str(cert), "--tls-key", str(key))
     with baton_serve(installation, log, *args) as process, httpx.Client(verify=trust) as client:
-        deadline = time.monotonic() + 30
-        answer: httpx.Response | None = None
-        while time.monotonic() < deadline and process.poll() is None:
-            try:
-                answer = client.get(f"{base}/healthz", timeout=2)
-                break
-            except httpx.TransportError:
-                time.sleep(0.1)
-        assert answer is not None, f"no answer on port {port}:\n{log.read_text()}"
+        health = f"{base}/healthz"
+        answer = first_answer(lambda url: client.get(url, timeout=2), health, process, log)
         assert answer.status_code == 200, answer.text
         assert answer.json()["database"] == "ok"
 

@@ -48,6 +48,20 @@ def _grant(runtime: Runtime, kind: ResourceKind, name: str, *, revoke: bool = Fa
         change(session, PrincipalKind.USER, PLAIN_USER, kind, name, Action.RUN, **by)
 
 
+def _revoke_rt_from_everyone(runtime: Runtime) -> None:
+    """Signed-in users may no longer run the rt library's programs."""
+    with runtime.installation.database.session() as session:
+        access.revoke(
+            session,
+            PrincipalKind.GROUP,
+            AUTHENTICATED_GROUP,
+            ResourceKind.LIBRARY,
+            "rt",
+            Action.RUN,
+            revoked_by="test",
+        )
+
+
 def test_running_needs_run_on_the_job_and_on_everything_it_uses(runtime: Runtime) -> None:
     inc = {"id": "inc", "kind": "program", "program": "rt.inc", "service": "rt"}
     job = _job("counted", [inc | {"bindings": {"n": 1}}])
@@ -65,16 +79,7 @@ def test_running_needs_run_on_the_job_and_on_everything_it_uses(runtime: Runtime
         shell = plain.post("/api/jobs/shell/runs", json={})
         assert shell.status_code == 409
         assert "commands need the operate capability" in shell.json()["detail"]
-        with runtime.installation.database.session() as session:
-            access.revoke(
-                session,
-                PrincipalKind.GROUP,
-                AUTHENTICATED_GROUP,
-                ResourceKind.LIBRARY,
-                "rt",
-                Action.RUN,
-                revoked_by="test",
-            )
+        _revoke_rt_from_everyone(runtime)
         refused = plain.post("/api/jobs/counted/runs", json={})
         assert refused.status_code == 409
         assert "may not run program 'rt.inc'" in refused.json()["detail"]
@@ -112,16 +117,7 @@ def test_a_right_revoked_while_a_run_waits_fails_it_when_it_would_start(
         with runtime.plain() as plain:
             waiting = runtime.start(plain, "counted")
             assert waiting["state"] == "QUEUED" and waiting["position"] == 1
-        with runtime.installation.database.session() as session:
-            access.revoke(
-                session,
-                PrincipalKind.GROUP,
-                AUTHENTICATED_GROUP,
-                ResourceKind.LIBRARY,
-                "rt",
-                Action.RUN,
-                revoked_by="test",
-            )
+        _revoke_rt_from_everyone(runtime)
         gate.touch()
         run = runtime.ended(admin, waiting["id"])
         assert run["state"] == "FAILED"

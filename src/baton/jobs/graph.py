@@ -3,8 +3,8 @@
 A job is a flow of nodes and edges; ``parallel``, ``foreach`` and ``loop`` nodes hold flows of
 their own. These functions see the document's structure only (no types, no components): every
 node with its path in the document and the containers around it (:func:`placed_nodes`), every
-flow (:func:`flows`), what may run before a node (:func:`ancestors`) and the edges' cycles
-(:func:`cycles`).
+flow (:func:`flows`), what may run before a node (:func:`ancestors`), the edges' cycles
+(:func:`cycles`) and the rights running a node needs (:func:`rights_needed`).
 """
 
 from __future__ import annotations
@@ -12,7 +12,16 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 
-from baton.jobs.model import Flow, ForeachNode, LoopNode, Node, ParallelNode
+from baton.jobs.model import (
+    CommandNode,
+    Flow,
+    ForeachNode,
+    JobNode,
+    LoopNode,
+    Node,
+    ParallelNode,
+    ProgramNode,
+)
 
 
 @dataclass(frozen=True)
@@ -110,3 +119,17 @@ def cycles(flow: Flow) -> list[list[str]]:
                 trail.append(target)
                 stack.append(iter(following.get(target, [])))
     return found
+
+
+def rights_needed(node: Node, job: str) -> list[tuple[str, str]]:
+    """What running ``node`` of job ``job`` needs the right to run, as ``(kind, name)``:
+    ``program`` (and its ``service`` when named), another ``job`` (a job's own name is not
+    asked again), or ``host`` for a command (a command runs on a host as the spawner's
+    account: operators only). Validation and the runtime ask the same questions."""
+    if isinstance(node, ProgramNode):
+        return [("program", node.program)] + ([("service", node.service)] if node.service else [])
+    if isinstance(node, JobNode) and node.job != job:
+        return [("job", node.job)]
+    if isinstance(node, CommandNode):
+        return [("host", node.host or "the control plane")]
+    return []

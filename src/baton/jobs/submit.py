@@ -17,9 +17,9 @@ from sqlalchemy.orm import Session
 
 from baton.errors import JobNotRunnable, NotFound
 from baton.jobs import design
-from baton.jobs.graph import placed_nodes
+from baton.jobs.graph import placed_nodes, rights_needed
 from baton.jobs.inputs import run_inputs
-from baton.jobs.model import CommandNode, Job, JobNode, ProgramNode
+from baton.jobs.model import Job
 from baton.jobs.validation import errors
 from baton.registry import access, runs
 from baton.registry import jobs as stored_jobs
@@ -35,24 +35,21 @@ def refusals(session: Session, principal: Principal, job: Job) -> list[str]:
     problems = []
     if not access.is_allowed(session, principal, ResourceKind.JOB, job.name, Action.RUN):
         problems.append(f"{principal.name or 'anonymous'} may not run job {job.name!r}")
-    allowed: dict[tuple[ResourceKind, str], bool] = {}
+    allowed: dict[tuple[str, str], bool] = {}
     for placed in placed_nodes(job):
         node = placed.node
-        wanted: list[tuple[ResourceKind, str]] = []
-        if isinstance(node, ProgramNode):
-            wanted.append((ResourceKind.PROGRAM, node.program))
-            if node.service:
-                wanted.append((ResourceKind.SERVICE, node.service))
-        elif isinstance(node, JobNode) and node.job != job.name:
-            wanted.append((ResourceKind.JOB, node.job))
-        elif isinstance(node, CommandNode) and not principal.can(Capability.OPERATE):
-            problems.append(f"node {node.id}: commands need the operate capability")
-        for kind, name in wanted:
-            key = (kind, name)
-            if key not in allowed:
-                allowed[key] = access.is_allowed(session, principal, kind, name, Action.RUN)
-            if not allowed[key]:
-                problems.append(f"node {node.id}: may not run {kind.value} {name!r}")
+        for kind, name in rights_needed(node, job.name):
+            if kind == "host":
+                if not principal.can(Capability.OPERATE):
+                    problems.append(f"node {node.id}: commands need the operate capability")
+                continue
+            if (kind, name) not in allowed:
+                resource = ResourceKind(kind)
+                allowed[(kind, name)] = access.is_allowed(
+                    session, principal, resource, name, Action.RUN
+                )
+            if not allowed[(kind, name)]:
+                problems.append(f"node {node.id}: may not run {kind} {name!r}")
     return problems
 
 

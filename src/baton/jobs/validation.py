@@ -20,7 +20,7 @@ from typing import Any, Literal
 
 from baton.jobs import expressions
 from baton.jobs.expressions import ExpressionError
-from baton.jobs.graph import cycles, flows, successors
+from baton.jobs.graph import cycles, flows, rights_needed, successors
 from baton.jobs.model import (
     Binding,
     CommandNode,
@@ -30,9 +30,7 @@ from baton.jobs.model import (
     ForeachNode,
     IfNode,
     Job,
-    JobNode,
     LoopNode,
-    ProgramNode,
     ServiceNode,
     TerminateNode,
     Variable,
@@ -242,18 +240,9 @@ def author_may_run_components(context: Context) -> list[Issue]:
     issues = []
     for placed in context.placed:
         node = placed.node
-        wanted: list[tuple[str, str]] = []
-        if isinstance(node, ProgramNode):
-            wanted.append(("program", node.program))
-            if node.service:
-                wanted.append(("service", node.service))
-        elif isinstance(node, JobNode) and node.job != context.job.name:
-            wanted.append(("job", node.job))
-        elif isinstance(node, CommandNode):
-            wanted.append(("host", node.host or "the control plane"))
         if node.id in context.missing:
             continue
-        for kind, name in wanted:
+        for kind, name in rights_needed(node, context.job.name):
             if not context.components.may_run(kind, name):
                 message = f"the author may not run {kind} {name!r}"
                 issues.append(Issue("not_allowed", message, node.id, placed.path))
