@@ -283,6 +283,11 @@ class Settings(BaseSettings):
         None,
         description="Unencrypted PEM private key of tls_cert, relative to BATON_HOME.",
     )
+    web_dist: Path | None = Field(
+        None,
+        description="Folder of the built web client (index.html and assets/). Not set: web/dist "
+        "of the checkout Baton runs from (`make serve` builds it).",
+    )
     database_url: SecretStr | None = Field(
         None,
         description="SQLAlchemy URL of the registry; default a SQLite file in BATON_HOME. "

@@ -1,60 +1,18 @@
 """The web client in a real browser (Chromium through playwright) against a real control plane:
 signing in and out, the home page, the runs page, and what a user without rights sees.
 
-The client must be built (``make test`` builds it into ``web/dist``); without it these tests
-are skipped loudly, and fail under CI.
+Fixtures (a live control plane, a Chromium page, signing in) are in ``conftest.py``.
 """
 
 from __future__ import annotations
 
-import os
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
 from playwright.sync_api import Page, expect
 
-from baton.api.web import DIST
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER
-from tests.browser import open_browser
-from tests.conftest import Installation, sqlite_copy
-from tests.runtime.conftest import Runtime, prepare, running
-
-NOT_BUILT = "WEB CLIENT TESTS SKIPPED: web/dist is not built; run make test (it builds it)"
-
-
-@pytest.fixture
-def database_url(tmp_path: Path, sqlite_template: Path) -> str:
-    """SQLite only: the pages read the API, whatever the registry's backend."""
-    return sqlite_copy(tmp_path, sqlite_template)
-
-
-@pytest.fixture
-def live(installation: Installation, tmp_path: Path) -> Iterator[Runtime]:
-    if not (DIST / "index.html").is_file():
-        if os.environ.get("CI"):
-            pytest.fail(NOT_BUILT)
-        pytest.skip(NOT_BUILT)
-    prepare(installation, tmp_path)
-    with running(installation) as runtime:
-        yield runtime
-
-
-@pytest.fixture
-def page(live: Runtime) -> Iterator[Page]:
-    with open_browser() as browser:
-        context = browser.new_context(base_url=live.url)
-        try:
-            yield context.new_page()
-        finally:
-            context.close()
-
-
-def sign_in(page: Page, user: str, password: str) -> None:
-    page.goto("/")
-    page.get_by_label("User name").fill(user)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Sign in").click()
+from tests.runtime.conftest import Runtime
+from tests.web.conftest import BUILT, screenshot, sign_in
 
 
 def test_sign_in_home_runs_and_sign_out(live: Runtime, page: Page, tmp_path: Path) -> None:
@@ -72,7 +30,7 @@ def test_sign_in_home_runs_and_sign_out(live: Runtime, page: Page, tmp_path: Pat
     expect(page.get_by_role("heading", name="Services")).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="default")).to_be_visible()
     expect(page.get_by_role("cell", name="hello v1")).to_be_visible()
-    page.screenshot(path=str(tmp_path / "home.png"))
+    screenshot(page, "home")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
     expect(page).to_have_url(f"{live.url}/runs")
@@ -107,7 +65,7 @@ def test_the_app_answers_its_own_paths_and_the_api_keeps_its_404s(live: Runtime)
     with live.client() as client:
         assert '<div id="root">' in client.get("/runs").text
         assert client.get("/some/page").headers["content-type"].startswith("text/html")
-        asset = next((DIST / "assets").glob("*.js")).name
+        asset = next((BUILT / "assets").glob("*.js")).name
         cached = client.get(f"/assets/{asset}")
         assert cached.status_code == 200 and "immutable" in cached.headers["cache-control"]
         # The client's calls get no Basic challenge (the browser would pop up a dialog).

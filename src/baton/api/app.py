@@ -216,7 +216,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)
 
     # Last: what no route above answers is the web client's (the app routes in the browser).
-    web.mount(app)
+    web.mount(app, settings.web_dist or web.DIST)
 
     # Outermost first: metrics see every answer, the body limit runs before authentication.
     app.add_middleware(
