@@ -59,7 +59,12 @@ INVISIBLE = {
     ("PATCH", "/api/triggers/{ref}"),
     ("DELETE", "/api/triggers/{ref}"),
     ("POST", "/api/triggers/{ref}/rotate-secret"),
+    ("GET", "/api/programs/{program}"),
 }
+
+#: Open to every signed-in user, listing only the programs the caller may run (every signed-in
+#: user may run the sample library's; tests/api/test_programs.py checks the filter).
+PROGRAM_LISTS = {("GET", "/api/programs")}
 
 #: Open to every signed-in user: the documentation of job documents (schema, rules).
 REFERENCE = {
@@ -90,7 +95,7 @@ def api_routes(installation: Installation) -> list[tuple[str, str]]:
 def concrete(path: str) -> str:
     """Fill path parameters with values that name nothing the plain user may touch."""
     path = re.sub(r"\{[a-z_]*id\}", "1", path)
-    path = path.replace("{kind}", "user")
+    path = path.replace("{kind}", "user").replace("{program}", "nosuch.nosuch")
     return re.sub(r"\{[a-z_]+\}", "nosuch", path)
 
 
@@ -110,6 +115,7 @@ def test_the_walk_sees_every_router(installation: Installation) -> None:
     } <= prefixes
     assert len(routes) >= 40
     assert set(routes) >= PUBLIC | SELF_SERVICE | FILTERED_LISTS | REFERENCE | RUN_LISTS
+    assert set(routes) >= PROGRAM_LISTS
     assert set(routes) >= SIGNED | INVISIBLE
 
 
@@ -134,6 +140,7 @@ def test_every_route_needs_credentials(live: LiveServer) -> None:
 
 def test_every_route_checks_permission(live: LiveServer) -> None:
     exempt = PUBLIC | SIGNED | SELF_SERVICE | FILTERED_LISTS | HOST_TOKEN | REFERENCE | RUN_LISTS
+    exempt |= PROGRAM_LISTS
     failures = []
     with live.plain() as client:
         for method, path in api_routes(live.installation):
