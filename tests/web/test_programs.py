@@ -1,0 +1,51 @@
+"""The program catalog in a real browser: a program's generated form runs it through the broker
+(the session cookie signs the request in) and shows the answer; HTML answers stay in a sandbox."""
+
+from __future__ import annotations
+
+from playwright.sync_api import Page, expect
+
+from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER
+from tests.runtime.conftest import Runtime
+from tests.web.conftest import screenshot, signed_in
+
+
+def test_run_sample_add_from_its_generated_form(live: Runtime, page: Page) -> None:
+    signed_in(page, "admin", live.installation.admin_password)
+    page.get_by_role("navigation", name="Main").get_by_role("link", name="Programs").click()
+    page.get_by_role("region", name="Library sample").get_by_role("link", name="add").click()
+    expect(page.get_by_role("heading", name="sample.add")).to_be_visible()
+
+    page.get_by_label("a", exact=True).fill("2")
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_role("alert")).to_contain_text("b: required")  # checked before sending
+
+    page.get_by_label("b", exact=True).fill("3")
+    expect(page.get_by_label("Broker link")).to_have_value(
+        f"{live.url}/broker?_SERVICE=default&_PROGRAM=sample.add&a=2&b=3"
+    )
+    page.get_by_role("button", name="Run").click()
+    expect(page.get_by_label("Program output")).to_have_text("5")
+    screenshot(page, "programs")
+
+    # The same request as a link answers the same.
+    answer = page.request.get(page.get_by_label("Broker link").input_value())
+    assert answer.ok and answer.text().strip() == "5"
+
+
+def test_html_answers_are_shown_in_a_sandboxed_frame(live: Runtime, page: Page) -> None:
+    signed_in(page, PLAIN_USER, PLAIN_PASSWORD)
+    page.goto("/programs/sample.hello")
+    expect(page.get_by_role("heading", name="sample.hello")).to_be_visible()
+    page.get_by_role("button", name="Run").click()
+    frame = page.get_by_title("Program output")
+    expect(frame).to_have_attribute("sandbox", "")
+    expect(page.frame_locator("iframe[title='Program output']").locator("body")).to_contain_text(
+        "Hello"
+    )
+
+
+def test_a_program_one_may_not_run_is_not_found(live: Runtime, page: Page) -> None:
+    signed_in(page, PLAIN_USER, PLAIN_PASSWORD)
+    page.goto("/programs/sample.nosuch")
+    expect(page.get_by_role("alert")).to_contain_text("does not exist")
