@@ -30,6 +30,8 @@ def test_sign_in_home_runs_and_sign_out(live: Runtime, page: Page, tmp_path: Pat
     expect(page.get_by_role("heading", name="Services")).to_be_visible()
     expect(page.get_by_role("listitem").filter(has_text="default")).to_be_visible()
     expect(page.get_by_role("cell", name="hello v1")).to_be_visible()
+    expect(page.get_by_role("heading", name="Servers")).to_be_visible()  # operators see pools
+    expect(page.get_by_text("No run is waiting in the queue.")).to_be_visible()
     screenshot(page, "home")
 
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Runs").click()
@@ -58,6 +60,11 @@ def test_a_user_sees_only_what_the_api_shows_them(live: Runtime, page: Page) -> 
     sign_in(page, PLAIN_USER, PLAIN_PASSWORD)
     expect(page.get_by_text("Signed in as")).to_contain_text(PLAIN_USER)
     expect(page.get_by_text("No run yet.")).to_be_visible()
+    expect(page.get_by_role("heading", name="Servers")).to_have_count(0)
+    nav = page.get_by_role("navigation", name="Main")
+    expect(nav.get_by_role("link", name="Programs")).to_be_visible()
+    expect(nav.get_by_role("link", name="Operator")).to_have_count(0)
+    expect(nav.get_by_role("link", name="Administration")).to_have_count(0)
     expect(page.get_by_role("cell", name="private v1")).to_have_count(0)
 
 

@@ -126,4 +126,5 @@ export const api = {
     const suffix = params.toString() ? `?${params}` : "";
     return request<Page<Run>>("GET", `/api/runs${suffix}`);
   },
+  queue: () => request<Run[]>("GET", "/api/runs/queue"),
 };

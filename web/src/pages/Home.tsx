@@ -2,23 +2,27 @@ import { useEffect, useState } from "react";
 import { Link } from "react-router-dom";
 
 import { api, type Me, type Run, type Service } from "../api";
+import { Pools } from "./Pools";
 import { RunTable } from "./RunTable";
 
 /** Home: who you are, the services you may use, the latest runs and failures. */
 export function Home({ me }: { me: Me }) {
   const [services, setServices] = useState<Service[] | null>(null);
   const [runs, setRuns] = useState<Run[] | null>(null);
+  const [queued, setQueued] = useState<Run[]>([]);
   const [error, setError] = useState("");
 
   useEffect(() => {
     const load = async () => {
       try {
-        const [servicePage, runPage] = await Promise.all([
+        const [servicePage, runPage, queue] = await Promise.all([
           api.services(),
           api.runs({ limit: "10" }),
+          api.queue(),
         ]);
         setServices(servicePage.items);
         setRuns(runPage.items);
+        setQueued(queue);
       } catch (failure) {
         setError(failure instanceof Error ? failure.message : String(failure));
       }
@@ -53,8 +57,19 @@ export function Home({ me }: { me: Me }) {
           </ul>
         )}
       </section>
+      {(me.capabilities.includes("operate") || me.capabilities.includes("administer")) && (
+        <section aria-labelledby="pools-title">
+          <h2 id="pools-title">Servers</h2>
+          <Pools />
+        </section>
+      )}
       <section aria-labelledby="runs-title">
         <h2 id="runs-title">Recent runs</h2>
+        <p>
+          {queued.length === 0
+            ? "No run is waiting in the queue."
+            : `${queued.length} run${queued.length === 1 ? "" : "s"} waiting in the queue.`}
+        </p>
         {runs === null ? <p role="status">Loading…</p> : <RunTable runs={runs} />}
         {failed.length > 0 && (
           <p className="error">
