@@ -1,18 +1,27 @@
-import { useCallback, useEffect, useState } from "react";
-import { NavLink, Navigate, Route, Routes } from "react-router-dom";
+import { Suspense, lazy, useCallback, useEffect, useState } from "react";
+import { NavLink, Navigate, Route, Routes, useLocation } from "react-router-dom";
 
-import { Administration } from "./admin/Administration";
 import { ApiError, api, signOut, type Me } from "./api";
-import { Designer } from "./designer/Designer";
-import { Jobs } from "./designer/Jobs";
-import { OperatorConsole } from "./operator/OperatorConsole";
+import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Home } from "./pages/Home";
 import { Programs } from "./pages/Programs";
 import { Runs } from "./pages/Runs";
 import { SignIn } from "./pages/SignIn";
 import { Tokens } from "./pages/Tokens";
-import { RunPage } from "./runs/RunPage";
-import { Workspaces } from "./workspaces/Workspaces";
+
+// The heavier pages (graphs, charts) load when first visited.
+const Administration = lazy(() =>
+  import("./admin/Administration").then((m) => ({ default: m.Administration })),
+);
+const Designer = lazy(() => import("./designer/Designer").then((m) => ({ default: m.Designer })));
+const Jobs = lazy(() => import("./designer/Jobs").then((m) => ({ default: m.Jobs })));
+const OperatorConsole = lazy(() =>
+  import("./operator/OperatorConsole").then((m) => ({ default: m.OperatorConsole })),
+);
+const RunPage = lazy(() => import("./runs/RunPage").then((m) => ({ default: m.RunPage })));
+const Workspaces = lazy(() =>
+  import("./workspaces/Workspaces").then((m) => ({ default: m.Workspaces })),
+);
 
 type Session = { state: "loading" } | { state: "out" } | { state: "in"; me: Me };
 
@@ -20,6 +29,7 @@ type Session = { state: "loading" } | { state: "out" } | { state: "in"; me: Me }
 export function App() {
   const [session, setSession] = useState<Session>({ state: "loading" });
   const [problem, setProblem] = useState("");
+  const location = useLocation();
 
   const refresh = useCallback(async () => {
     try {
@@ -78,23 +88,27 @@ export function App() {
         </button>
       </header>
       <main>
-        <Routes>
-          <Route path="/" element={<Home me={me} />} />
-          <Route path="/programs" element={<Programs me={me} />} />
-          <Route path="/programs/:program" element={<Programs me={me} />} />
-          <Route path="/jobs" element={<Jobs me={me} />} />
-          <Route path="/jobs/new" element={<Designer me={me} />} />
-          <Route path="/jobs/:name" element={<Designer me={me} />} />
-          <Route path="/runs" element={<Runs />} />
-          <Route path="/runs/:id" element={<RunPage me={me} />} />
-          <Route path="/workspaces" element={<Workspaces me={me} />} />
-          <Route path="/tokens" element={<Tokens me={me} />} />
-          {may("operate") && <Route path="/operator" element={<OperatorConsole me={me} />} />}
-          {may("administer") && (
-            <Route path="/admin/*" element={<Administration me={me} />} />
-          )}
-          <Route path="*" element={<Navigate to="/" replace />} />
-        </Routes>
+        <ErrorBoundary resetKey={location.pathname}>
+          <Suspense fallback={<p role="status">Loading…</p>}>
+            <Routes>
+              <Route path="/" element={<Home me={me} />} />
+              <Route path="/programs" element={<Programs me={me} />} />
+              <Route path="/programs/:program" element={<Programs me={me} />} />
+              <Route path="/jobs" element={<Jobs me={me} />} />
+              <Route path="/jobs/new" element={<Designer me={me} />} />
+              <Route path="/jobs/:name" element={<Designer me={me} />} />
+              <Route path="/runs" element={<Runs />} />
+              <Route path="/runs/:id" element={<RunPage me={me} />} />
+              <Route path="/workspaces" element={<Workspaces me={me} />} />
+              <Route path="/tokens" element={<Tokens me={me} />} />
+              {may("operate") && <Route path="/operator" element={<OperatorConsole me={me} />} />}
+              {may("administer") && (
+                <Route path="/admin/*" element={<Administration me={me} />} />
+              )}
+              <Route path="*" element={<Navigate to="/" replace />} />
+            </Routes>
+          </Suspense>
+        </ErrorBoundary>
       </main>
     </div>
   );
