@@ -18,6 +18,8 @@ export interface User {
   id: number;
   name: string;
   display_name: string;
+  /** local: Baton checks the password; host: the operating system does (PAM). */
+  auth_source: "local" | "host";
 }
 
 export interface Me {
