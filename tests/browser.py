@@ -78,19 +78,6 @@ def _parents() -> dict[int, int]:
     return parents
 
 
-def _crash_handlers() -> set[int]:
-    """The running ``chrome_crashpad_handler`` processes (any browser's)."""
-    found: set[int] = set()
-    for pid in _parents():
-        try:
-            name = Path(f"/proc/{pid}/comm").read_text()
-        except (FileNotFoundError, ProcessLookupError):
-            continue
-        if name.startswith("chrome_crashpad") and alive(pid):
-            found.add(pid)
-    return found
-
-
 def alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie."""
     try:
@@ -118,22 +105,22 @@ def open_browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(MISSING, pytrace=False)
         pytest.skip(MISSING)
-    # Chromium's sandbox refuses to run as root.
-    args = ["--no-sandbox"] if os.geteuid() == 0 else []
+    # No crash reporter: its handlers daemonize (their parent is init), so they could not be
+    # told apart from another test's browser's, and would outlive the browser.
+    args = ["--disable-crashpad-for-testing"]
+    if os.geteuid() == 0:
+        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
     before = children(os.getpid())
-    crash_handlers = _crash_handlers()
     started: set[int] = set()
     try:
         with sync_playwright() as playwright:
-            # The driver is the one child playwright starts; Chromium runs below it, except
-            # the crash reporter's handlers, which daemonize (their parent is init).
+            # The driver is the one child playwright starts; Chromium runs below it.
             drivers = children(os.getpid()) - before
             browser = playwright.chromium.launch(executable_path=path, args=args, headless=True)
             try:
                 yield browser
             finally:
                 started = drivers.union(*(descendants(driver) for driver in drivers))
-                started |= _crash_handlers() - crash_handlers
                 browser.close()
     finally:
         _wait_for_exit(started)
