@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 import pytest
 
 from baton.registry import audit
@@ -74,3 +76,27 @@ def test_event_is_dropped_with_its_transaction(database: Database) -> None:
         raise RuntimeError("the change failed")
     with database.session() as session:
         assert audit.list_events(session).total == before
+
+
+def test_filters_by_resource_outcome_and_time(database: Database) -> None:
+    with database.session() as session:
+        audit.record(session, "grant", actor="ada", resource="program:sample.add")
+        audit.record(session, "grant", actor="ada", resource="program:sample_2.x")
+        audit.record(
+            session, "broker.run", resource="program:sample.add", outcome=AuditOutcome.DENIED
+        )
+        audit.record(session, "grant", actor="ada", resource="program:sample%")
+    with database.session() as session:
+        newest = audit.list_events(session, limit=1).items[0].at
+        on_sample = audit.list_events(session, resource="program:sample.")
+        literal = audit.list_events(session, resource="program:sample%")
+        underscore = audit.list_events(session, resource="program:sample_")
+        denied = audit.list_events(session, resource="program:", outcome=AuditOutcome.DENIED)
+        later = audit.list_events(session, since=newest + timedelta(seconds=1))
+        earlier = audit.list_events(session, until=newest, resource="program:")
+    assert on_sample.total == 2
+    assert literal.total == 1  # % and _ are matched as themselves, not as wildcards
+    assert [e.resource for e in underscore.items] == ["program:sample_2.x"]
+    assert [e.action for e in denied.items] == ["broker.run"]
+    assert later.total == 0
+    assert earlier.total <= 3

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -41,13 +42,27 @@ def list_events(
     *,
     action: str | None = None,
     actor: str | None = None,
+    resource: str | None = None,
+    outcome: AuditOutcome | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
     limit: int = 50,
     offset: int = 0,
 ) -> Page[AuditRecord]:
-    """Newest first, optionally filtered by action or actor."""
+    """Newest first, optionally filtered: by action, actor, outcome, time (``since`` included,
+    ``until`` excluded), and resource (``program:sample`` also matches ``program:sample.add``:
+    the value is a prefix, matched literally)."""
     statement = select(AuditEvent).order_by(AuditEvent.id.desc())
     if action is not None:
         statement = statement.where(AuditEvent.action == action)
     if actor is not None:
         statement = statement.where(AuditEvent.actor == actor)
+    if resource is not None:
+        statement = statement.where(AuditEvent.resource.startswith(resource, autoescape=True))
+    if outcome is not None:
+        statement = statement.where(AuditEvent.outcome == outcome)
+    if since is not None:
+        statement = statement.where(AuditEvent.at >= since)
+    if until is not None:
+        statement = statement.where(AuditEvent.at < until)
     return paginate(session, statement, AuditRecord.model_validate, limit=limit, offset=offset)

@@ -50,6 +50,29 @@ describe("the audit log", () => {
     expect(await screen.findByText("2–2 of 2 events")).toBeInTheDocument();
   });
 
+  it("filters by resource, outcome and time, sent to the API in ISO 8601", async () => {
+    const calls = fakeApi({
+      "GET /api/audit": () => ({ body: { items: [], total: 0, limit: 50, offset: 0 } }),
+    });
+    render(
+      <MemoryRouter initialEntries={["/admin/audit"]}>
+        <Routes>
+          <Route path="/admin/audit" element={<Audit />} />
+        </Routes>
+      </MemoryRouter>,
+    );
+    await userEvent.type(screen.getByLabelText("Resource"), "program:sample");
+    await userEvent.selectOptions(screen.getByLabelText("Outcome"), "denied");
+    await userEvent.type(screen.getByLabelText("From"), "2026-01-02T03:04");
+    await userEvent.click(screen.getByRole("button", { name: "Filter" }));
+    const since = new Date("2026-01-02T03:04").toISOString();
+    await vi.waitFor(() =>
+      expect(calls.at(-1)?.url).toBe(
+        `/api/audit?resource=program%3Asample&outcome=denied&since=${encodeURIComponent(since)}&limit=50&offset=0`,
+      ),
+    );
+  });
+
   it("says in words what the API refuses in a filter", async () => {
     fakeApi({
       "GET /api/audit": (call) =>

@@ -26,32 +26,47 @@ const ACTIONS = [
 
 const SIZES = ["25", "50", "100", "200"];
 
-/** The audit log (/admin/audit?actor=&action=&size=): newest first, filtered by the API on
- * actor and action (the filters it offers), paged. */
+/** The filters, as the address and the API name them. */
+const KEYS = ["actor", "action", "resource", "outcome", "since", "until"] as const;
+type Key = (typeof KEYS)[number];
+type Filters = Record<Key, string>;
+
+/** A datetime-local value (the browser's own time) as ISO 8601 for the API, or "". */
+function isoOf(local: string): string {
+  const at = new Date(local);
+  return local && !Number.isNaN(at.getTime()) ? at.toISOString() : "";
+}
+
+/** The audit log (/admin/audit?actor=&action=&resource=&outcome=&since=&until=&size=):
+ * newest first, filtered by the API, paged. */
 export function Audit() {
   const [params, setParams] = useSearchParams();
-  const actor = params.get("actor") ?? "";
-  const action = params.get("action") ?? "";
+  const applied = Object.fromEntries(KEYS.map((key) => [key, params.get(key) ?? ""])) as Filters;
   const size = SIZES.includes(params.get("size") ?? "") ? (params.get("size") as string) : "50";
-  const [draftActor, setDraftActor] = useState(actor);
-  const [draftAction, setDraftAction] = useState(action);
+  const [draft, setDraft] = useState<Filters>(applied);
   const [draftSize, setDraftSize] = useState(size);
-  const events = usePaged<AuditRecord>("/api/audit", { actor, action }, Number(size));
+  const query = Object.fromEntries(
+    KEYS.map((key) => [key, key === "since" || key === "until" ? isoOf(applied[key]) : applied[key]]),
+  );
+  const events = usePaged<AuditRecord>("/api/audit", query, Number(size));
+  const signature = KEYS.map((key) => applied[key]).join("\u0000");
 
   useEffect(() => {
-    setDraftActor(actor);
-    setDraftAction(action);
+    setDraft(Object.fromEntries(KEYS.map((key) => [key, params.get(key) ?? ""])) as Filters);
     setDraftSize(size);
-  }, [actor, action, size]);
+  }, [signature, size]);
+
+  const set = (key: Key) => (event: { target: { value: string } }) =>
+    setDraft((old) => ({ ...old, [key]: event.target.value }));
 
   const filter = (event: FormEvent) => {
     event.preventDefault();
     const next: Record<string, string> = {};
-    if (draftActor.trim()) next.actor = draftActor.trim();
-    if (draftAction.trim()) next.action = draftAction.trim();
+    for (const key of KEYS) if (draft[key].trim()) next[key] = draft[key].trim();
     if (draftSize !== "50") next.size = draftSize;
     setParams(next);
   };
+  const filtered = KEYS.some((key) => applied[key]) || size !== "50";
 
   return (
     <section aria-labelledby="admin-audit-title">
@@ -64,16 +79,37 @@ export function Audit() {
       <form className="admin-inline" aria-label="Audit filters" onSubmit={filter}>
         <label>
           Actor
-          <input value={draftActor} onChange={(event) => setDraftActor(event.target.value)} placeholder="user name" />
+          <input value={draft.actor} onChange={set("actor")} placeholder="user name" />
         </label>
         <label>
           Action
           <input
             list="admin-audit-actions"
-            value={draftAction}
-            onChange={(event) => setDraftAction(event.target.value)}
+            value={draft.action}
+            onChange={set("action")}
             placeholder="grant, user.create, …"
           />
+        </label>
+        <label>
+          Resource
+          <input value={draft.resource} onChange={set("resource")} placeholder="program:sample, job:daily" />
+        </label>
+        <label>
+          Outcome
+          <select value={draft.outcome} onChange={set("outcome")}>
+            <option value="">any</option>
+            <option value="ok">ok</option>
+            <option value="denied">denied</option>
+            <option value="failed">failed</option>
+          </select>
+        </label>
+        <label>
+          From
+          <input type="datetime-local" value={draft.since} onChange={set("since")} />
+        </label>
+        <label>
+          Before
+          <input type="datetime-local" value={draft.until} onChange={set("until")} />
         </label>
         <datalist id="admin-audit-actions">
           {ACTIONS.map((item) => (
@@ -91,13 +127,13 @@ export function Audit() {
           </select>
         </label>
         <button type="submit">Filter</button>
-        <button type="button" onClick={() => setParams({})} disabled={!actor && !action && size === "50"}>
+        <button type="button" onClick={() => setParams({})} disabled={!filtered}>
           Clear filters
         </button>
       </form>
       <FormProblem
         error={events.error}
-        labels={{ actor: "Actor", action: "Action" }}
+        labels={{ actor: "Actor", action: "Action", resource: "Resource", since: "From", until: "Before" }}
         hints={{ actor: "a user name", action: "lower-case letters, _ and . (signin.failed, grant, …)" }}
       />
       {events.page === null ? (
