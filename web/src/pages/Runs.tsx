@@ -1,71 +1,94 @@
-import { useEffect, useState, type FormEvent } from "react";
+import "../runs/runs.css";
 
-import { api, type Run } from "../api";
+import { useEffect, useMemo, useState } from "react";
+import { useSearchParams } from "react-router-dom";
+
+import type { Page, Run } from "../api";
+import { Problem } from "../components/Problem";
+import { runsApi } from "../runs/api";
+import { DurationChart } from "../runs/DurationChart";
+import { NO_FILTERS, RunFilters, type Filters } from "../runs/RunFilters";
+import { RUN_TERMINAL } from "../runs/states";
 import { RunTable } from "./RunTable";
 
-const STATES = ["", "QUEUED", "RUNNING", "SUCCEEDED", "FAILED", "CANCELLED", "CRASHED"];
+export const PAGE_SIZE = 25;
+/** Milliseconds between refreshes while a listed run is still going. */
+const REFRESH_MS = 5000;
+const FIELDS = Object.keys(NO_FILTERS) as (keyof Filters)[];
 
-/** Runs, filtered by job and state (the API answers only the runs the user may see). */
+/** Runs, filtered by job, state, user and time, a page at a time; the filters live in the
+ * address (so a filtered list can be bookmarked). The API answers only the runs the user may see. */
 export function Runs() {
-  const [job, setJob] = useState("");
-  const [state, setState] = useState("");
-  const [runs, setRuns] = useState<Run[] | null>(null);
-  const [total, setTotal] = useState(0);
-  const [error, setError] = useState("");
-
-  const load = async (filters: { job: string; state: string }) => {
-    try {
-      const page = await api.runs({ ...filters, limit: "50" });
-      setRuns(page.items);
-      setTotal(page.total);
-      setError("");
-    } catch (failure) {
-      setError(failure instanceof Error ? failure.message : String(failure));
-    }
-  };
+  const [params, setParams] = useSearchParams();
+  const address = params.toString();
+  const filters = useMemo<Filters>(() => {
+    const read = new URLSearchParams(address);
+    return Object.fromEntries(FIELDS.map((field) => [field, read.get(field) ?? ""])) as unknown as Filters;
+  }, [address]);
+  const offset = Math.max(0, Number(new URLSearchParams(address).get("offset")) || 0);
+  const [page, setPage] = useState<Page<Run> | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const [tick, setTick] = useState(0);
 
   useEffect(() => {
-    void load({ job: "", state: "" });
-  }, []);
+    let stopped = false;
+    runsApi.list({ ...filters, limit: String(PAGE_SIZE), offset: String(offset) }).then(
+      (found) => {
+        if (stopped) return;
+        setPage(found);
+        setError(null);
+      },
+      (failure: unknown) => !stopped && setError(failure),
+    );
+    return () => {
+      stopped = true;
+    };
+  }, [filters, offset, tick]);
 
-  const filter = (event: FormEvent) => {
-    event.preventDefault();
-    void load({ job, state });
+  const going = (page?.items ?? []).some((run) => !RUN_TERMINAL.has(run.state));
+  useEffect(() => {
+    if (!going) return;
+    const timer = setTimeout(() => setTick((value) => value + 1), REFRESH_MS);
+    return () => clearTimeout(timer);
+  }, [going, page]);
+
+  const go = (next: Filters, at = 0) => {
+    const query = new URLSearchParams();
+    for (const field of FIELDS) if (next[field]) query.set(field, next[field]);
+    if (at > 0) query.set("offset", String(at));
+    setParams(query);
   };
 
+  const total = page?.total ?? 0;
+  const pages = Math.max(1, Math.ceil(total / PAGE_SIZE));
+  const current = Math.floor(offset / PAGE_SIZE) + 1;
   return (
     <>
       <h1>Runs</h1>
-      <form className="filters" onSubmit={filter} aria-label="Filter runs">
-        <label>
-          Job
-          <input name="job" value={job} onChange={(event) => setJob(event.target.value)} />
-        </label>
-        <label>
-          State
-          <select name="state" value={state} onChange={(event) => setState(event.target.value)}>
-            {STATES.map((name) => (
-              <option key={name} value={name}>
-                {name || "any"}
-              </option>
-            ))}
-          </select>
-        </label>
-        <button type="submit">Filter</button>
-      </form>
-      {error && (
-        <p role="alert" className="error">
-          {error}
-        </p>
-      )}
-      {runs === null ? (
-        <p role="status">Loading…</p>
+      <RunFilters applied={filters} onApply={(next) => go(next)} />
+      <Problem error={error} />
+      {filters.job && <DurationChart job={filters.job} />}
+      {page === null ? (
+        !error && <p role="status">Loading…</p>
       ) : (
         <>
           <p className="muted">
             {total} run{total === 1 ? "" : "s"}
           </p>
-          <RunTable runs={runs} />
+          <RunTable runs={page.items} caption="Runs matching the filters" />
+          {total > PAGE_SIZE && (
+            <nav className="runs-pager" aria-label="Pages">
+              <button type="button" disabled={offset === 0} onClick={() => go(filters, Math.max(0, offset - PAGE_SIZE))}>
+                Previous page
+              </button>
+              <span>
+                Page {current} of {pages}
+              </span>
+              <button type="button" disabled={offset + PAGE_SIZE >= total} onClick={() => go(filters, offset + PAGE_SIZE)}>
+                Next page
+              </button>
+            </nav>
+          )}
         </>
       )}
     </>
