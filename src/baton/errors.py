@@ -49,6 +49,7 @@ table (``baton.api.errors``); the CLI maps them to exit codes in one table (``ba
         ├── LaunchRefused            the account it should run as is not allowed or not accepted
         ├── ServerUnavailable        no server of a definition became free in time (HTTP 503)
         ├── DefinitionFailed         its servers flapped; an operator must reset it (HTTP 503)
+        ├── HostUnavailable          another host's spawner is away or does not answer (HTTP 503)
         └── OperatorBusy             another operator holds the operator session
 
 Later parts add their own subtrees (``JobError``) here.
@@ -504,6 +505,20 @@ class DefinitionFailed(SpawnError):
         )
         self.definition = definition
         self.reason = reason
+
+
+class HostUnavailable(SpawnError):
+    """The spawner of another host, which should do the work, is away or does not answer."""
+
+    code = "host_unavailable"
+
+    def __init__(self, hosts: str | tuple[str, ...], problem: str) -> None:
+        names = (hosts,) if isinstance(hosts, str) else hosts
+        listed = ", ".join(repr(name) for name in names)
+        verb = f"host {listed} is" if len(names) == 1 else f"hosts {listed} are"
+        super().__init__(f"{verb} unavailable: {problem}")
+        self.hosts = names
+        self.problem = problem
 
 
 class OperatorBusy(SpawnError):

@@ -27,6 +27,7 @@ HOST_TOKEN = {
     ("POST", "/api/spawner/join"),
     ("GET", "/api/spawner/plans"),
     ("POST", "/api/spawner/authorize"),
+    ("POST", "/api/spawner/workspaces/ended"),
 }
 
 #: Open to every signed-in user, because they act on the caller's own account.
@@ -42,6 +43,7 @@ SELF_SERVICE = {
     ("GET", "/api/workspaces"),
     ("GET", "/api/workspaces/{workspace_id}"),
     ("DELETE", "/api/workspaces/{workspace_id}"),
+    ("POST", "/api/workspaces/{workspace_id}/execute"),
 }
 
 #: Open to every signed-in user, but listing only the runs the caller may see (checked below).

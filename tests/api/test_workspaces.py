@@ -10,6 +10,8 @@ tester's home.
 
 from __future__ import annotations
 
+import concurrent.futures
+import json
 import os
 import pwd
 import shutil
@@ -17,6 +19,7 @@ import signal
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -387,6 +390,159 @@ def test_a_spawner_that_is_not_root_starts_kernels_as_itself_only(
         refused = client.post("/api/workspaces", json={"definition": "theirs"})
         assert error(refused, 409) == "launch_refused"
         assert "not as root" in refused.json()["detail"]
+
+
+# --- running code through the API (the web client's console) ---------------------------------
+
+
+def execute(
+    client: httpx.Client, workspace_id: str, code: str, timeout: float | None = None
+) -> dict[str, Any]:
+    """Run ``code`` in a kernel through the API; the answer (which must be a 200)."""
+    body: dict[str, Any] = {"code": code} | ({"timeout": timeout} if timeout is not None else {})
+    response = client.post(f"/api/workspaces/{workspace_id}/execute", json=body)
+    assert response.status_code == 200, response.text
+    answer: dict[str, Any] = response.json()
+    return answer
+
+
+def test_a_console_runs_code_in_a_kernel_that_keeps_its_state(live: LiveServer, ws: str) -> None:
+    with live.plain() as client:
+        workspace = start(client, ws)
+        kernel = workspace["id"]
+        first = execute(
+            client, kernel, "import sys\nprint('hello')\nprint('oops', file=sys.stderr)\n40 + 2"
+        )
+        assert first["status"] == "ok" and isinstance(first["execution_count"], int)
+        assert first["outputs"] == [
+            {"type": "stream", "name": "stdout", "text": "hello\n"},
+            {"type": "stream", "name": "stderr", "text": "oops\n"},
+            {"type": "result", "data": {"text/plain": "42"}},
+        ]
+        assert execute(client, kernel, "x = 1") == {
+            "status": "ok",
+            "execution_count": first["execution_count"] + 1,
+            "outputs": [],
+        }
+        second = execute(client, kernel, "x + 1")
+        assert second["outputs"] == [{"type": "result", "data": {"text/plain": "2"}}]
+        shown = execute(
+            client,
+            kernel,
+            "from IPython.display import HTML, JSON, display\n"
+            "display(HTML('<b>hi</b>'))\ndisplay(JSON({'a': [1, 2]}))",
+        )
+        html, data = (output["data"] for output in shown["outputs"])
+        assert [output["type"] for output in shown["outputs"]] == ["display", "display"]
+        assert html["text/html"] == "<b>hi</b>" and "text/plain" in html
+        assert json.loads(data["application/json"]) == {"a": [1, 2]}
+        # The execution left the kernel as usable for any other Jupyter client.
+        assert run_code(workspace["connection"], "x") == "1"
+    executed = live.audit("workspace.execute", PLAIN_USER)
+    assert len(executed) == 4
+    for event in executed:
+        assert event.resource == f"server_definition:{ws}" and event.outcome is AuditOutcome.OK
+        assert event.detail["workspace"] == kernel and event.detail["status"] == "ok"
+        assert "code" not in event.detail and "x + 1" not in json.dumps(event.detail)
+
+
+def test_an_exception_answers_status_error_with_its_traceback(live: LiveServer, ws: str) -> None:
+    with live.plain() as client:
+        kernel = start(client, ws)["id"]
+        answer = execute(client, kernel, "print('before')\n1 / 0")
+        assert answer["status"] == "error"
+        stream, failure = answer["outputs"]
+        assert stream == {"type": "stream", "name": "stdout", "text": "before\n"}
+        assert failure["type"] == "error" and failure["ename"] == "ZeroDivisionError"
+        assert "division by zero" in failure["evalue"]
+        assert failure["traceback"] and any("ZeroDivisionError" in t for t in failure["traceback"])
+        assert not any("\x1b" in line for line in failure["traceback"])  # no ANSI colours
+        # A failed cell does not stop the next one.
+        assert execute(client, kernel, "'next'")["status"] == "ok"
+
+
+def test_code_past_its_timeout_is_interrupted_and_the_kernel_takes_the_next(
+    live: LiveServer, ws: str
+) -> None:
+    with live.plain() as client:
+        workspace = start(client, ws)
+        code = "import time\nprint('started', flush=True)\ntime.sleep(60)"
+        began = time.monotonic()
+        answer = execute(client, workspace["id"], code, timeout=1)
+        assert time.monotonic() - began < 30
+        assert answer["status"] == "timeout"
+        assert answer["outputs"][0] == {"type": "stream", "name": "stdout", "text": "started\n"}
+        after = execute(client, workspace["id"], "print('after')", timeout=10)
+        assert after["status"] == "ok"
+        assert after["outputs"] == [{"type": "stream", "name": "stdout", "text": "after\n"}]
+        assert ids(client) == [workspace["id"]] and not pid_gone(workspace["pid"])
+    (timed_out,) = [e for e in live.audit("workspace.execute") if e.detail["status"] == "timeout"]
+    assert timed_out.actor == PLAIN_USER
+
+
+def test_stream_output_is_cut_past_its_limit(live: LiveServer, ws: str) -> None:
+    with live.plain() as client:
+        kernel = start(client, ws)["id"]
+        answer = execute(client, kernel, "print('x' * 1_200_000)")
+        assert answer["status"] == "ok"
+        printed, note = answer["outputs"]
+        assert printed["name"] == "stdout" and printed["text"] == "x" * 1_000_000
+        assert note["name"] == "stderr" and "the rest was cut" in note["text"]
+
+
+def test_only_the_owner_of_a_running_kernel_runs_code_in_it(live: LiveServer, ws: str) -> None:
+    with live.plain() as plain, other(live) as someone, live.admin() as admin:
+        mine = start(plain, ws)
+        for client in (someone, admin):  # another user's kernel is not there for them
+            answer = client.post(f"/api/workspaces/{mine['id']}/execute", json={"code": "1"})
+            assert error(answer, 404) == "not_found"
+        unknown = plain.post("/api/workspaces/nosuch/execute", json={"code": "1"})
+        assert error(unknown, 404) == "not_found"
+
+        # A kernel still starting is not running: 409.
+        with other(live) as starter, concurrent.futures.ThreadPoolExecutor(1) as pool:
+            second = pool.submit(start, starter, ws)
+
+            def starting() -> list[str]:
+                kernels = someone.get("/api/workspaces").json()
+                return [k["id"] for k in kernels if k["state"] == "STARTING"]
+
+            wait_for(lambda: bool(starting()), "a kernel to be starting")
+            [kernel] = starting()
+            refused = someone.post(f"/api/workspaces/{kernel}/execute", json={"code": "1"})
+            assert error(refused, 409) == "conflict"
+            assert "not running" in refused.json()["detail"]
+            assert second.result()["id"] == kernel
+        assert execute(someone, kernel, "1 + 1")["outputs"][0]["data"] == {"text/plain": "2"}
+
+
+#: Bodies of execute requests that are refused, and the field each names.
+MALFORMED = [
+    ({}, "body.code"),
+    ({"code": ""}, "body.code"),
+    ({"code": "x" * 100_001}, "body.code"),
+    ({"code": 1}, "body.code"),
+    ({"code": "1", "timeout": 0}, "body.timeout"),
+    ({"code": "1", "timeout": 601}, "body.timeout"),
+    ({"code": "1", "timeout": "soon"}, "body.timeout"),
+    ({"code": "1", "cell": 3}, "body.cell"),
+]
+
+
+def test_a_malformed_execute_request_names_its_field(live: LiveServer, ws: str) -> None:
+    with live.plain() as client:
+        kernel = start(client, ws)["id"]
+        for body, field in MALFORMED:
+            answer = client.post(f"/api/workspaces/{kernel}/execute", json=body)
+            assert error(answer, 422) == "invalid_request", body
+            assert [problem["field"] for problem in answer.json()["detail"]] == [field]
+        not_json = client.post(
+            f"/api/workspaces/{kernel}/execute",
+            content=b"{code",
+            headers={"Content-Type": "application/json"},
+        )
+        assert error(not_json, 400) == "malformed_body"
+        assert live.audit("workspace.execute") == []  # nothing ran
 
 
 # --- a control plane killed and started again ---------------------------------------------

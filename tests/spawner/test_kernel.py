@@ -273,9 +273,9 @@ async def test_a_port_taken_before_the_kernel_binds_it_is_chosen_again(
     chosen: list[list[int]] = []
     free_ports = kernel.free_ports
 
-    def racy_free_ports() -> list[int]:
+    def racy_free_ports(count: int = len(PORTS), ip: str = "127.0.0.1") -> list[int]:
         """The first time, a port that another process listens on (as if it just took it)."""
-        ports = free_ports()
+        ports = free_ports(count, ip)
         if not chosen:
             ports[PORTS.index("iopub_port")] = squatter.getsockname()[1]
         chosen.append(ports)

@@ -75,7 +75,7 @@ async def test_closing_stops_the_kernels_and_those_still_starting(
         starting = asyncio.ensure_future(workspaces.start(admin, definition="ws"))
 
         async def second_starting() -> bool:
-            states = [record.state for record in workspaces.list(admin)]
+            states = [record.state for record in await workspaces.list(admin)]
             return ProcessState.STARTING in states
 
         await wait_for_async(second_starting, "the second kernel to be starting")
@@ -84,7 +84,7 @@ async def test_closing_stops_the_kernels_and_those_still_starting(
     with pytest.raises(SpawnFailed, match="closed while it started"):
         await starting
     assert pid_gone(running.pid)
-    assert workspaces.list(admin) == []
+    assert await workspaces.list(admin) == []
 
 
 async def test_the_per_user_limit_holds_for_concurrent_starts(
@@ -100,7 +100,7 @@ async def test_the_per_user_limit_holds_for_concurrent_starts(
         )
         refused = [result for result in results if isinstance(result, Conflict)]
         assert len(refused) == 1 and "max_servers" in refused[0].detail
-        assert len(workspaces.list(admin)) == 1
+        assert len(await workspaces.list(admin)) == 1
     finally:
         await workspaces.aclose()
 

@@ -120,7 +120,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         secure=settings.auth.secure_cookie,
     )
     hosts_joined = JoinedHosts()
-    spawner = HostSpawner(settings, db)
+    spawner = HostSpawner(settings, db, hosts=hosts_joined)
     manager = LoadManager(settings, db, hosts=hosts_joined, local=spawner)
     recorder = RequestRecorder(db)
     authenticator = BrokerAuthenticator(

@@ -35,6 +35,7 @@ PUBLIC_ROUTES = frozenset(
         ("POST", "/api/spawner/join"),
         ("GET", "/api/spawner/plans"),
         ("POST", "/api/spawner/authorize"),
+        ("POST", "/api/spawner/workspaces/ended"),
     }
 )
 PROTECTED_PREFIXES = ("/api/", "/metrics")

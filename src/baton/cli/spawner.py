@@ -62,7 +62,7 @@ def spawner(
     listener.bind((address, chosen))
     bound = listener.getsockname()[1]
     control = ControlPlane(url, secret, settings.spawner)
-    host = HostSpawner(settings, None, host="remote", plans=control.plans)
+    host = HostSpawner(settings, None, host="remote", plans=control.plans, kernel_ip=address)
     app = daemon_app(host, new_secret(), control, f"http://{address}:{bound}")
     server = uvicorn.Server(uvicorn.Config(app, log_level=settings.log_level, lifespan="on"))
 

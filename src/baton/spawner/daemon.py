@@ -13,7 +13,11 @@ has the accounts), supervises their servers, and answers the control plane on it
   ``POST /v1/leases/{lease}/ticket``: a renewed ticket (a later expiry);
 - ``GET /v1/servers``: every server; ``POST /v1/servers/{id}/stop`` or ``/kill``: an
   operator's stop (SIGTERM then SIGKILL) or kill (SIGKILL at once), answered once it exited;
-  ``POST /v1/refresh``: read the definitions again.
+  ``POST /v1/refresh``: read the definitions again;
+- ``/v1/workspaces``: the Jupyter kernels of workspace definitions bound to this host, which
+  the control plane has it start for its users (:mod:`baton.spawner.daemon_kernels`); the
+  kernels it culls or finds ended are told to the control plane
+  (``POST /api/spawner/workspaces/ended``), which audits them.
 
 The control plane calls with ``Authorization: Bearer <secret>``, the secret this daemon made
 when it started and gave the control plane when it joined (with its host token). A user may ask
@@ -43,15 +47,20 @@ from starlette.routing import Route
 from baton.errors import (
     AuthenticationFailed,
     BatonError,
+    Conflict,
     InvalidInput,
+    LaunchRefused,
     NotFound,
     PermissionDenied,
     SpawnFailed,
 )
 from baton.protocol.tickets import Ticket
+from baton.registry.enums import ServerKind
 from baton.registry.records import ServerDefinitionRecord
 from baton.settings import SpawnerSettings
 from baton.spawner.catalog import plan_of
+from baton.spawner.daemon_kernels import error_fields, kernel_routes
+from baton.spawner.kernels import WorkspaceRecord
 from baton.spawner.managed import ManagedServer
 from baton.spawner.plan import ServerPlan
 from baton.spawner.remote import HEARTBEAT
@@ -65,6 +74,8 @@ _STATUS: dict[type[BatonError], int] = {
     InvalidInput: 400,
     AuthenticationFailed: 401,
     PermissionDenied: 403,
+    Conflict: 409,
+    LaunchRefused: 409,
 }
 
 
@@ -116,6 +127,8 @@ class ControlPlane:
         plans = []
         for item in body["definitions"]:
             record = ServerDefinitionRecord.model_validate(item["definition"])
+            if record.kind is ServerKind.WORKSPACE:
+                continue  # kernels are started per user, as the control plane asks
             secrets_: dict[str, tuple[str, str] | str] = {}
             if record.credential:
                 credential = item.get("credential")
@@ -126,6 +139,19 @@ class ControlPlane:
                 )
             plans.append(plan_of(record, secrets_, self._settings))
         return plans
+
+    async def workspace_ended(self, record: WorkspaceRecord, action: str, problem: str) -> None:
+        """Tell the control plane that a kernel was culled (``workspace.cull``) or ended on
+        its own (``workspace.exit``), so that it forgets and audits it."""
+        body = {"workspace": record.id, "action": action, "problem": problem[:500]}
+        try:
+            async with httpx.AsyncClient(headers=self._headers, timeout=30) as client:
+                answer = await client.post(f"{self.url}/api/spawner/workspaces/ended", json=body)
+        except httpx.HTTPError as exc:
+            logger.warning("the control plane did not hear that %s ended: %s", record.id, exc)
+            return
+        if answer.status_code != 204:
+            logger.warning("the control plane refused that %s ended: %s", record.id, answer.text)
 
     async def keep_joining(self, url: str, secret: str) -> None:
         """Join now and every heartbeat (a failed join is retried at the next one)."""
@@ -177,7 +203,8 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
 
     def error(exc: BatonError) -> JSONResponse:
         status = next((code for cls, code in _STATUS.items() if isinstance(exc, cls)), 503)
-        return JSONResponse({"error": exc.code, "detail": exc.detail}, status_code=status)
+        body = {"error": exc.code, "detail": exc.detail, "fields": error_fields(exc)}
+        return JSONResponse(body, status_code=status)
 
     def unauthorized() -> JSONResponse:
         return error(AuthenticationFailed("the control plane's secret is required"))
@@ -261,6 +288,9 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             return error(exc)
         return JSONResponse({"definitions": names})
 
+    kernels = spawner.workspaces.kernels
+    kernels.on_end = control.workspace_ended
+
     @asynccontextmanager
     async def lifespan(_app: Starlette) -> AsyncIterator[None]:
         await spawner.open()
@@ -281,6 +311,7 @@ def daemon_app(spawner: HostSpawner, secret: str, control: ControlPlane, url: st
             Route("/v1/servers", servers, methods=["GET"]),
             Route("/v1/servers/{server}/{verb:str}", stop, methods=["POST"]),
             Route("/v1/refresh", refresh, methods=["POST"]),
+            *kernel_routes(kernels, spawner.settings.spawner, authorized=authorized, error=error),
         ],
         lifespan=lifespan,
     )

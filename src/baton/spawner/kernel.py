@@ -1,12 +1,14 @@
 """``KernelSpawner``: a workspace server, a Jupyter kernel (ipykernel) as a child process.
 
-The spawner chooses five free TCP ports on 127.0.0.1 and a random HMAC-SHA256 key, writes them
-to a connection file in a private folder, and starts the kernel with that file's path in place
-of :data:`CONNECTION_FILE` in the spec's argument vector. The kernel is ready when it answers a
-``kernel_info_request`` and the spawner hears its status (below). Any Jupyter client connects
-with :attr:`KernelSpawner.connection_info` (what the API returns); the kernel ignores messages
-not signed with its key. Should another process take a port before the kernel binds it (the
-kernel then hangs rather than exits), the kernel is killed and started again on other ports.
+The spawner chooses five free TCP ports (of 127.0.0.1, or of the address it is given: another
+host's spawner has its kernels listen where clients reach them) and a random HMAC-SHA256 key,
+writes them to a connection file in a private folder, and starts the kernel with that file's
+path in place of :data:`CONNECTION_FILE` in the spec's argument vector. The kernel is ready
+when it answers a ``kernel_info_request`` and the spawner hears its status (below). Any
+Jupyter client connects with :attr:`KernelSpawner.connection_info` (what the API returns); the
+kernel ignores messages not signed with its key. Should another process take a port before
+the kernel binds it (the kernel then hangs rather than exits), the kernel is killed and
+started again on other ports.
 
 ``stop()`` sends a ``shutdown_request`` on the control channel, then SIGTERM, then SIGKILL, to the
 kernel's process group. While the kernel runs, the spawner listens to the ``status`` messages the
@@ -53,8 +55,16 @@ ASK_EVERY = 1.0
 #: Execution states in which a kernel is not idle.
 ACTIVE = frozenset({"busy", "starting"})
 
+#: Addresses a kernel may listen on that no client connects to: the spawner then uses loopback.
+WILDCARDS = frozenset({"0.0.0.0", "*", ""})
+
 #: A kernel's connection file: ``ip``, the five ports, ``key``, ``transport``, ...
 ConnectionInfo = dict[str, str | int]
+
+
+def reachable(info: ConnectionInfo) -> ConnectionInfo:
+    """``info`` as a client on the kernel's own host connects: a wildcard ``ip`` is loopback."""
+    return {**info, "ip": "127.0.0.1"} if info.get("ip") in WILDCARDS else dict(info)
 
 
 def kernel_argv(python: str = sys.executable) -> tuple[str, ...]:
@@ -76,12 +86,12 @@ def kernel_spec(
     return LaunchSpec(name, argv, environment, cwd, start_timeout, account)
 
 
-def free_ports(count: int = len(PORTS)) -> list[int]:
-    """``count`` distinct TCP ports of 127.0.0.1 that were free a moment ago."""
+def free_ports(count: int = len(PORTS), ip: str = "127.0.0.1") -> list[int]:
+    """``count`` distinct TCP ports of ``ip`` that were free a moment ago."""
     with contextlib.ExitStack() as stack:
         sockets = [stack.enter_context(socket.socket()) for _ in range(count)]
         for sock in sockets:
-            sock.bind(("127.0.0.1", 0))
+            sock.bind(("" if ip in WILDCARDS else ip, 0))
         return [int(sock.getsockname()[1]) for sock in sockets]
 
 
@@ -109,7 +119,7 @@ class _PortTaken(SpawnFailed):
 
 
 class KernelSpawner(AddressedSpawner):
-    """Starts ``spec`` as a Jupyter kernel; ``start()`` returns ``tcp:127.0.0.1:SHELL_PORT``.
+    """Starts ``spec`` as a Jupyter kernel; ``start()`` returns ``tcp:IP:SHELL_PORT``.
 
     Args:
         spec: the kernel's command (see :func:`kernel_spec`).
@@ -117,18 +127,22 @@ class KernelSpawner(AddressedSpawner):
             ``spec.account`` when the spawner is root): the kernel's own, or shared only with
             kernels of the same account.
         log: a file to append the kernel's output to (None: discarded).
+        ip: the IPv4 address the kernel listens on (default loopback: clients of this host only).
 
     Attributes:
-        connection_info: what a Jupyter client needs (the connection file's content), once
-            started or re-adopted.
+        connection_info: what a Jupyter client needs (the connection file's content), from
+            the moment ``start()`` wrote it (the kernel answers once ``start()`` returned), or
+            once re-adopted.
         connection_file: the file (mode 0600), removed by ``stop()``.
         execution_state: the last status the kernel published (``starting``, ``busy``,
             ``idle``), ``unknown`` before any.
         last_activity: ``time.monotonic()`` of that status (or of the start or re-adoption).
     """
 
-    def __init__(self, spec: LaunchSpec, folder: Path, *, log: Path | None = None) -> None:
-        self.spec, self.folder, self._log = spec, folder, log
+    def __init__(
+        self, spec: LaunchSpec, folder: Path, *, log: Path | None = None, ip: str = "127.0.0.1"
+    ) -> None:
+        self.spec, self.folder, self._log, self.ip = spec, folder, log, ip
         self.address: str | None = None
         self.connection_info: ConnectionInfo | None = None
         self.connection_file: Path | None = None
@@ -148,7 +162,8 @@ class KernelSpawner(AddressedSpawner):
         deadline = asyncio.get_running_loop().time() + self.spec.start_timeout
         for attempt in range(1, PORT_ATTEMPTS + 1):
             try:
-                return await self._launch(executable, options, free_ports(), deadline)
+                ports = free_ports(ip=self.ip)
+                return await self._launch(executable, options, ports, deadline)
             except _PortTaken:
                 if attempt == PORT_ATTEMPTS:
                     raise
@@ -157,10 +172,11 @@ class KernelSpawner(AddressedSpawner):
     async def _launch(
         self, executable: str, options: dict[str, object], ports: list[int], deadline: float
     ) -> str:
-        info: ConnectionInfo = {"ip": "127.0.0.1", "transport": "tcp", "kernel_name": "python3"}
+        info: ConnectionInfo = {"ip": self.ip, "transport": "tcp", "kernel_name": "python3"}
         info |= {"key": secrets.token_hex(32), "signature_scheme": "hmac-sha256"}
         info |= dict(zip(PORTS, ports, strict=True))
         path = self._write(info)
+        self.connection_info = info  # known from now on, while the kernel starts
         argv = [arg.replace(CONNECTION_FILE, str(path)) for arg in self.spec.argv[1:]]
         try:
             output = self._log.open("ab") if self._log is not None else asyncio.subprocess.DEVNULL
@@ -190,7 +206,7 @@ class KernelSpawner(AddressedSpawner):
             if not isinstance(output, int):
                 output.close()
         self.pid = self._process.pid
-        self.connection_info, self.address = info, f"tcp:127.0.0.1:{info['shell_port']}"
+        self.address = f"tcp:{self.ip}:{info['shell_port']}"
         self._connect()
         remaining = max(deadline - asyncio.get_running_loop().time(), 0)
         try:
@@ -250,9 +266,9 @@ class KernelSpawner(AddressedSpawner):
 
     def _connect(self) -> None:
         """Open the shell and control channels, and watch the kernel's status."""
-        info = self.connection_info
-        if self._client is not None or info is None:
+        if self._client is not None or self.connection_info is None:
             return
+        info = reachable(self.connection_info)
         loop = asyncio.get_running_loop()  # RuntimeError without one: connect later
         self._context = zmq.asyncio.Context()
         self._client = AsyncKernelClient(context=self._context)

@@ -24,6 +24,7 @@ from baton.registry.database import Database
 from baton.settings import Settings
 from baton.spawner.catalog import read_plans
 from baton.spawner.plan import ServerPlan, for_service
+from baton.spawner.remote import JoinedHosts
 from baton.spawner.supervisor import Supervisor, SupervisorConfig
 from baton.spawner.workspaces import Workspaces
 
@@ -101,6 +102,9 @@ class HostSpawner:
         host: the registry name of this host (None: the control plane's own spawner).
         plans: where plans come from (default: the registry); another host's spawner reads
             them from the control plane.
+        hosts: the other hosts' spawners that joined the control plane (whose spawner has
+            them start the kernels of workspace definitions bound to them).
+        kernel_ip: the address this host's workspace kernels listen on.
     """
 
     def __init__(
@@ -110,6 +114,8 @@ class HostSpawner:
         *,
         host: str | None = None,
         plans: Callable[[], list[ServerPlan]] | None = None,
+        hosts: JoinedHosts | None = None,
+        kernel_ip: str = "127.0.0.1",
     ) -> None:
         spawner = settings.spawner
         self.settings = settings
@@ -137,7 +143,9 @@ class HostSpawner:
             )
         )
         self.operator = OperatorSession()
-        self.workspaces = Workspaces(settings, database, host=host)
+        self.workspaces = Workspaces(
+            settings, database, host=host, hosts=hosts, kernel_ip=kernel_ip
+        )
         #: Plans derived for dispatcher services: key -> (how to derive it, pools using it).
         self._derived: dict[str, tuple[Derivation, int]] = {}
 

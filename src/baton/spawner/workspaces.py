@@ -1,8 +1,9 @@
-"""``Workspaces``: each signed-in user's Jupyter kernels, started by this host's spawner.
+"""``Workspaces``: each signed-in user's Jupyter kernels, as the control plane serves them.
 
 A user starts a kernel of a ``workspace`` server definition they may ``run`` (by default the
-first enabled one, by name); the answer carries the kernel's connection info, with which any
-Jupyter client connects. The kernel runs as:
+first enabled one, by name, the control plane's own before those bound to other hosts); the
+answer carries the kernel's connection info, with which any Jupyter client connects, and
+:meth:`Workspaces.execute` runs code in it for a console. The kernel runs as:
 
 - the OS user of the definition's launch credential, when it has one;
 - with ``run_as_client``, the signed-in user's own OS account: only a host-authenticated user
@@ -11,32 +12,22 @@ Jupyter client connects. The kernel runs as:
   ``spawner.allow_root_servers``).
 
 Switching account needs root: a spawner that is not root starts kernels as itself only, and
-says so. A user has at most the definition's ``pool.max_servers`` kernels of it; a kernel idle
-for longer than its ``pool.idle_timeout`` (0: never) is stopped by a background culler, which
-also notices kernels that ended on their own. Users see and stop only their own kernels:
-another user's kernel id is not found, whether it exists or not.
+says so. A definition bound to no host runs its kernels here (:class:`Kernels`); one bound to
+hosts has one of their spawners start them (:class:`RemoteKernels`), which resolves the
+account among that host's accounts by the same rules, and supervises and culls the kernel.
+A user has at most the definition's ``pool.max_servers`` kernels of it; users see, use and
+stop only their own kernels: another user's kernel id is not found, whether it exists or not.
 
-Connection files live in a private folder per account: under the spawner's state folder for
-its own account; for another account, in a folder of the system's temporary folder that
-only the spawner may list (``baton-kernels-UID``, mode 0711), since the installation's home
-is closed to other accounts. The kernels are saved in a state file beside the supervisor's,
-so that a control plane restarted after a crash re-adopts them; closing stops them all.
+Starting, stopping and running code are audited (``workspace.start``, ``workspace.stop``,
+``workspace.execute``: who and which kernel, never the code), and so are the kernels culled
+or found ended (``workspace.cull``, ``workspace.exit``, actor ``spawner``), here or on the
+host that ran them.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import dataclasses
 import logging
-import os
-import secrets
-import shutil
-import stat
-import tempfile
-from collections.abc import Coroutine
-from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from collections.abc import Awaitable, Callable
 from functools import partial
 from pathlib import Path
 from typing import Any
@@ -45,32 +36,28 @@ import anyio.to_thread
 
 from baton.errors import (
     Conflict,
-    LaunchRefused,
     NotFound,
     PermissionDenied,
     SpawnError,
-    SpawnFailed,
 )
 from baton.registry import audit
 from baton.registry.access import Principal
 from baton.registry.database import Database
 from baton.registry.enums import AuditOutcome
-from baton.registry.records import ServerDefinitionRecord
 from baton.settings import Settings
-from baton.spawner import accounts
-from baton.spawner.accounts import Account
-from baton.spawner.base import LaunchSpec
-from baton.spawner.kernel import (
-    CONNECTION_FILE,
-    KERNEL_ENV,
-    PORTS,
-    ConnectionInfo,
-    KernelSpawner,
+from baton.spawner.console import Execution
+from baton.spawner.kernels import Kernels, WorkspaceRecord
+from baton.spawner.remote import JoinedHosts
+from baton.spawner.remote_kernels import Placed, RemoteKernels
+from baton.spawner.workspace_plan import (
+    KIND,
+    choose_definition,
+    kernel_plan,
+    launch_inputs,
+    shared_kernel_root,
 )
-from baton.spawner.plan import ServerPlan
-from baton.spawner.statefile import StateFile
-from baton.spawner.states import ProcessState, change_state
-from baton.spawner.workspace_plan import KIND, choose_definition, kernel_plan
+
+__all__ = ["CULLER", "WorkspaceRecord", "Workspaces", "shared_kernel_root"]
 
 logger = logging.getLogger(__name__)
 
@@ -78,72 +65,20 @@ logger = logging.getLogger(__name__)
 CULLER = "spawner"
 
 
-@dataclass(frozen=True)
-class WorkspaceRecord:
-    """One kernel as its owner sees it.
-
-    Attributes:
-        id: its id (random; unique on this host).
-        owner: the user who started it.
-        definition: the workspace definition it was started from.
-        account: the OS user it runs as.
-        state: STARTING, RUNNING or STOPPING.
-        pid: its process id.
-        created: when it was started (UTC).
-        last_activity: when it was last busy (or started, or re-adopted).
-        execution_state: what the kernel last published: ``idle``, ``busy``, ``starting``.
-        connection: what a Jupyter client needs: ``ip``, the five ports, ``key``,
-            ``transport``, ``signature_scheme``, ``kernel_name``.
-    """
-
-    id: str
-    owner: str
-    definition: str
-    account: str
-    state: ProcessState
-    pid: int | None
-    created: datetime
-    last_activity: datetime
-    execution_state: str
-    connection: ConnectionInfo
-
-
-@dataclass
-class _Kernel:
-    """A kernel this spawner looks after."""
-
-    id: str
-    owner_id: int
-    owner: str
-    definition: str
-    account: str
-    idle_timeout: float
-    spawner: KernelSpawner
-    created: datetime
-    state: ProcessState = ProcessState.STARTING
-    starting: asyncio.Future[str] | None = None
-    stopping: asyncio.Task[None] | None = None
-
-    def change(self, target: ProcessState) -> None:
-        self.state = change_state(self.state, target)
-
-
-def shared_kernel_root() -> Path:
-    """Where the folders of kernels run as other accounts are (see the module's notes)."""
-    return Path(tempfile.gettempdir()) / f"baton-kernels-{os.geteuid()}"
-
-
 class Workspaces:
-    """The kernels of one host's spawner, per user.
+    """Each user's kernels, here and on other hosts.
 
     Use as ``await workspaces.open()`` ... ``await workspaces.aclose()``.
 
     Args:
         settings: the installation's settings (``[spawner]``, the state folder, the key ring).
-        database: the registry (None: a spawner without one starts no kernel).
+        database: the registry (None: a spawner without one starts no kernel itself; another
+            host's spawner uses :attr:`kernels` for the control plane).
         host: the registry name of this host (None: the control plane's own spawner).
+        hosts: the other hosts' spawners that joined (None: no kernel runs elsewhere).
         kernel_root: where other accounts' kernel folders go (default
             :func:`shared_kernel_root`).
+        kernel_ip: the address this host's kernels listen on.
     """
 
     def __init__(
@@ -152,46 +87,42 @@ class Workspaces:
         database: Database | None,
         *,
         host: str | None = None,
+        hosts: JoinedHosts | None = None,
         kernel_root: Path | None = None,
+        kernel_ip: str = "127.0.0.1",
     ) -> None:
         self.settings = settings
         self.host = host
-        self.kernel_root = kernel_root or shared_kernel_root()
         self._database = database
-        self._store = StateFile(settings.spawner_state_path / f"{host or 'local'}-workspaces.json")
-        self._own_folder = settings.spawner_state_path / "kernels"
-        self._log = settings.home / "logs" / "kernels.log"
-        self._kernels: dict[str, _Kernel] = {}
-        self._tasks: set[asyncio.Task[Any]] = set()
-        self._culler: asyncio.Task[None] | None = None
-        self._closed = False
-
-    # --- life -----------------------------------------------------------------------------
+        state = settings.spawner_state_path
+        #: The kernels this host's spawner runs.
+        self.kernels = Kernels(
+            settings,
+            store=state / f"{host or 'local'}-workspaces.json",
+            kernel_root=kernel_root,
+            ip=kernel_ip,
+            host=host,
+            on_end=self._ended,
+        )
+        #: The kernels other hosts' spawners run for this control plane.
+        self.elsewhere: RemoteKernels | None = None
+        if hosts is not None and host is None:
+            self.elsewhere = RemoteKernels(
+                hosts,
+                store=state / "workspaces-on-hosts.json",
+                stop_grace=settings.spawner.stop_grace,
+                on_gone=self._gone,
+            )
 
     async def open(self) -> None:
         """Re-adopt the kernels a previous control plane left running; start the culler."""
-        self._log.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-        self._readopt(self._store.load())
-        self._save()
-        self._culler = asyncio.create_task(self._cull(), name="workspace culler")
+        await self.kernels.open()
+        if self.elsewhere is not None:
+            self.elsewhere.load()
 
     async def aclose(self) -> None:
-        """Stop every kernel (those still starting too) and the culler."""
-        self._closed = True
-        if self._culler is not None:
-            self._culler.cancel()
-            await asyncio.gather(self._culler, return_exceptions=True)
-            self._culler = None
-        starting = [k.starting for k in self._kernels.values() if k.starting is not None]
-        for task in starting:
-            task.cancel()
-        await asyncio.gather(*starting, return_exceptions=True)
-        for kernel in list(self._kernels.values()):
-            if kernel.state is not ProcessState.STARTING:
-                self._stop(kernel, self.settings.spawner.stop_grace)
-        while self._tasks:
-            await asyncio.gather(*list(self._tasks), return_exceptions=True)
-        self._save()
+        """Stop this host's kernels (other hosts' keep running: their spawners own them)."""
+        await self.kernels.aclose()
 
     # --- what users do ----------------------------------------------------------------------
 
@@ -209,89 +140,60 @@ class Workspaces:
             PermissionDenied: they may not run that definition (or any, when none is named).
             NotFound: no definition of that name.
             InvalidInput: it is not a workspace definition.
-            Conflict: it is disabled, bound to another host, or cannot start kernels (no
-                ``{connection_file}``, no such program); none is enabled; or they already have
-                its ``pool.max_servers`` kernels.
+            Conflict: it is disabled, bound to another host (another host's spawner), or
+                cannot start kernels (no ``{connection_file}``, no such program); none is
+                enabled; or they already have its ``pool.max_servers`` kernels.
             LaunchRefused: the kernel may not run as its account (see the module's notes).
+            HostUnavailable: the definition's hosts are away.
             SpawnError: the kernel did not start (it exited, or did not answer in time).
         """
         if user.user_id is None:
             raise PermissionDenied("start", "a workspace")
-        self._check_open()
-        choose = partial(choose_definition, self._database, host=self.host)
+        self.kernels.check_open()
+        elsewhere = self.elsewhere
+        choose = partial(
+            choose_definition, self._database, host=self.host, elsewhere=elsewhere is not None
+        )
         record = await anyio.to_thread.run_sync(choose, user, definition)
-        audit = partial(
+        audit_start = partial(
             self._audit, "workspace.start", record.name, actor=user.name, remote_addr=remote_addr
         )
         try:
-            kernel = await self._launch(user, user.user_id, record)
+            if record.hosts and elsewhere is not None:
+                read = partial(launch_inputs, self._database, self.settings)
+                inputs = await anyio.to_thread.run_sync(read, user, record)
+                started = await elsewhere.start(
+                    record, inputs, owner=user.name, owner_id=user.user_id
+                )
+            else:
+                resolve = partial(kernel_plan, self._database, self.settings)
+                plan, account = await anyio.to_thread.run_sync(resolve, user, record)
+                started = await self.kernels.launch(
+                    plan, account, owner=user.name, owner_id=user.user_id
+                )
         except SpawnError as exc:
-            failed = AuditOutcome.FAILED
-            await anyio.to_thread.run_sync(
-                partial(audit, outcome=failed, detail={"problem": exc.detail})
-            )
+            await audit_start(outcome=AuditOutcome.FAILED, detail={"problem": exc.detail})
             raise
-        await anyio.to_thread.run_sync(partial(audit, detail=self._detail(kernel)))
-        return self._record(kernel)
+        await audit_start(detail=_detail(started))
+        return started
 
-    async def _launch(
-        self, user: Principal, owner_id: int, record: ServerDefinitionRecord
-    ) -> _Kernel:
-        """Start a kernel of ``record`` for ``user``; it once it runs."""
-        resolve = partial(kernel_plan, self._database, self.settings)
-        plan, account = await anyio.to_thread.run_sync(resolve, user, record)
-        self._check_open()
-        kernel_id = secrets.token_hex(8)
-        spec, folder = self._launch_spec(kernel_id, plan, account)
-        mine = [
-            k
-            for k in self._kernels.values()
-            if k.owner_id == owner_id and k.definition == plan.definition
-        ]
-        if len(mine) >= plan.pool.max_servers:
-            raise Conflict(
-                f"you already have {len(mine)} kernels of workspace definition "
-                f"{plan.definition!r}, its limit (pool.max_servers); stop one first"
-            )
-        kernel = _Kernel(
-            id=kernel_id,
-            owner_id=owner_id,
-            owner=user.name,
-            definition=plan.definition,
-            account=account.name,
-            idle_timeout=plan.pool.idle_timeout,
-            spawner=KernelSpawner(spec, folder, log=self._log),
-            created=datetime.now(UTC),
-        )
-        self._kernels[kernel.id] = kernel
-        kernel.starting = asyncio.ensure_future(kernel.spawner.start())
-        try:
-            await kernel.starting
-        except asyncio.CancelledError:
-            self._kernels.pop(kernel.id, None)
-            current = asyncio.current_task()
-            if current is not None and current.cancelling():
-                raise  # the caller went away: cancelling the start killed the kernel
-            raise SpawnFailed(spec.name, "the spawner closed while it started") from None
-        except BaseException:
-            self._kernels.pop(kernel.id, None)
-            raise
-        finally:
-            kernel.starting = None
-        kernel.change(ProcessState.RUNNING)
-        self._save()
-        pid = kernel.spawner.pid
-        logger.info("workspace %s of %s: pid %s as %s", kernel.id, user.name, pid, account.name)
-        return kernel
+    async def list(self, user: Principal) -> list[WorkspaceRecord]:
+        """``user``'s kernels, oldest first (those on a host that is away are left out)."""
+        found = self.kernels.records(user.user_id) if user.user_id is not None else []
+        if self.elsewhere is not None and user.user_id is not None:
+            found += await self.elsewhere.records(user.user_id)
+        return sorted(found, key=lambda record: record.created)
 
-    def list(self, user: Principal) -> list[WorkspaceRecord]:
-        """``user``'s kernels, oldest first."""
-        own = [k for k in self._kernels.values() if k.owner_id == user.user_id]
-        return [self._record(k) for k in sorted(own, key=lambda k: k.created)]
+    async def get(self, user: Principal, workspace_id: str) -> WorkspaceRecord:
+        """One of ``user``'s kernels (:class:`NotFound` for anyone else's).
 
-    def get(self, user: Principal, workspace_id: str) -> WorkspaceRecord:
-        """One of ``user``'s kernels (:class:`NotFound` for anyone else's)."""
-        return self._record(self._own(user, workspace_id))
+        Raises:
+            HostUnavailable: the host that runs it is away.
+        """
+        if self.kernels.has(workspace_id):
+            return self.kernels.get(workspace_id, _owner(user, workspace_id))
+        elsewhere, placed = self._placed(user, workspace_id)
+        return await elsewhere.get(placed)
 
     async def stop(self, user: Principal, workspace_id: str, *, remote_addr: str = "") -> None:
         """Stop one of ``user``'s kernels; returns once its process is gone.
@@ -299,135 +201,92 @@ class Workspaces:
         Raises:
             NotFound: ``user`` has no kernel of that id.
             Conflict: it is still starting.
+            HostUnavailable: the host that runs it is away.
         """
-        kernel = self._own(user, workspace_id)
-        if kernel.state is ProcessState.STARTING:
-            raise Conflict(f"workspace {workspace_id!r} is still starting; stop it once it runs")
-        first = kernel.stopping is None
-        await asyncio.shield(self._stop(kernel, self.settings.spawner.stop_grace))
+        target: WorkspaceRecord | Placed
+        if self.kernels.has(workspace_id):
+            target, first = await self.kernels.stop(workspace_id, _owner(user, workspace_id))
+        else:
+            elsewhere, target = self._placed(user, workspace_id)
+            await elsewhere.stop(target)
+            first = True
         if first:
-            stopped = partial(self._audit, "workspace.stop", kernel.definition, actor=user.name)
-            detail = self._detail(kernel)
-            await anyio.to_thread.run_sync(partial(stopped, remote_addr=remote_addr, detail=detail))
+            await self._audit(
+                "workspace.stop",
+                target.definition,
+                actor=user.name,
+                remote_addr=remote_addr,
+                detail=_detail(target),
+            )
 
-    def _own(self, user: Principal, workspace_id: str) -> _Kernel:
-        kernel = self._kernels.get(workspace_id)
-        if kernel is None or kernel.owner_id != user.user_id:
-            raise NotFound("workspace", workspace_id)  # another user's is not revealed
-        return kernel
+    async def execute(
+        self,
+        user: Principal,
+        workspace_id: str,
+        code: str,
+        timeout: float,
+        *,
+        remote_addr: str = "",
+    ) -> Execution:
+        """Run ``code`` in one of ``user``'s kernels, for at most ``timeout`` seconds (then
+        the kernel is interrupted); what it gave (:mod:`baton.spawner.console`).
 
-    def _check_open(self) -> None:
-        if self._closed:
-            raise SpawnFailed("workspace", "the spawner is closing")
-
-    def _record(self, kernel: _Kernel) -> WorkspaceRecord:
-        spawner = kernel.spawner
-        idle = spawner.idle_for() if kernel.state is ProcessState.RUNNING else 0.0
-        return WorkspaceRecord(
-            id=kernel.id,
-            owner=kernel.owner,
-            definition=kernel.definition,
-            account=kernel.account,
-            state=kernel.state,
-            pid=spawner.pid,
-            created=kernel.created,
-            last_activity=datetime.now(UTC) - timedelta(seconds=idle),
-            execution_state=spawner.execution_state,
-            connection=dict(spawner.connection_info or {}),
+        Raises:
+            NotFound: ``user`` has no kernel of that id.
+            Conflict: it is not running (starting, stopping, or it ended).
+            HostUnavailable: the host that runs it is away.
+        """
+        target: WorkspaceRecord | Placed
+        run: Callable[[], Awaitable[Execution]]
+        if self.kernels.has(workspace_id):
+            target = self.kernels.get(workspace_id, _owner(user, workspace_id))
+            run = partial(
+                self.kernels.execute, workspace_id, code, timeout, _owner(user, workspace_id)
+            )
+        else:
+            elsewhere, target = self._placed(user, workspace_id)
+            run = partial(elsewhere.execute, target, code, timeout)
+        executed = partial(
+            self._audit,
+            "workspace.execute",
+            target.definition,
+            actor=user.name,
+            remote_addr=remote_addr,
         )
-
-    # --- the kernel's command ----------------------------------------------------------------
-
-    def _launch_spec(
-        self, kernel_id: str, plan: ServerPlan, account: Account
-    ) -> tuple[LaunchSpec, Path]:
-        """The kernel's spec (argv, environment, working folder) and its connection folder."""
-        if not any(CONNECTION_FILE in argument for argument in plan.command):
-            raise Conflict(
-                f"workspace definition {plan.definition!r} cannot start kernels: its command "
-                f"has no {CONNECTION_FILE} (a kernel is given its connection file)"
-            )
-        spec = plan.launch_spec(f"workspace {kernel_id}", port=0, token="")
-        own = (account.uid, account.gid) == (os.geteuid(), os.getegid())
-        folder = self._own_folder if own else self._shared_root() / account.name
-        home = Path(account.home)
-        env = {**KERNEL_ENV, **spec.env}
-        if not home.is_dir():
-            env.setdefault("IPYTHONDIR", str(folder / "ipython"))
-        cwd = spec.cwd or (home if home.is_dir() else folder)
-        executable = shutil.which(spec.argv[0], path=env.get("PATH"))
-        if executable is None:
-            raise Conflict(
-                f"workspace definition {plan.definition!r} cannot start kernels: "
-                f"{spec.argv[0]!r} is not an executable on its PATH"
-            )
-        if not own and not accounts.can_execute(account, executable):
-            raise LaunchRefused(
-                account.name,
-                f"it may not run {executable} (a folder on the way is closed to it); give "
-                f"definition {plan.definition!r} an interpreter that it can run",
-            )
-        return dataclasses.replace(spec, env=env, cwd=cwd), folder
-
-    def _shared_root(self) -> Path:
-        """The folder of other accounts' kernel folders: the spawner's own, mode 0711."""
-        root = self.kernel_root
         try:
-            with contextlib.suppress(FileExistsError):
-                root.mkdir(mode=0o711, parents=True)
-            info = root.lstat()
-            if not stat.S_ISDIR(info.st_mode) or info.st_uid != os.geteuid():
-                raise SpawnFailed("workspace", f"{root} is not a folder of the spawner's own")
-            os.chmod(root, 0o711)  # mkdir's mode went through the umask
-        except OSError as exc:
-            raise SpawnFailed("workspace", f"kernel folder {root}: {exc}") from exc
-        return root
+            execution = await run()
+        except (Conflict, SpawnError) as exc:
+            failed = _detail(target) | {"problem": exc.detail}
+            await executed(outcome=AuditOutcome.FAILED, detail=failed)
+            raise
+        await executed(detail=_detail(target) | {"status": str(execution.status)})
+        return execution
 
-    # --- stopping and culling --------------------------------------------------------------
+    async def ended_elsewhere(self, host: str, kernel_id: str, action: str, problem: str) -> bool:
+        """Host ``host``'s spawner culled, or found ended, one of its kernels: forget and audit
+        it (``action``: ``workspace.cull`` or ``workspace.exit``); whether it was known."""
+        placed = self.elsewhere.forget(host, kernel_id) if self.elsewhere is not None else None
+        if placed is None:
+            return False
+        await self._audit(action, placed.definition, detail=_detail(placed) | {"problem": problem})
+        return True
 
-    def _stop(self, kernel: _Kernel, grace: float) -> asyncio.Task[None]:
-        """Stop ``kernel`` (at most once); the task doing it."""
-        if kernel.stopping is None:
-            kernel.stopping = self._spawn(self._stopping(kernel, grace), f"stop {kernel.id}")
-        return kernel.stopping
-
-    async def _stopping(self, kernel: _Kernel, grace: float) -> None:
-        try:
-            kernel.change(ProcessState.STOPPING)
-            status = await kernel.spawner.stop(grace)
-            kernel.change(ProcessState.STOPPED)
-            logger.info("workspace %s of %s stopped (status %s)", kernel.id, kernel.owner, status)
-        finally:
-            self._kernels.pop(kernel.id, None)
-            self._save()
-
-    async def _cull(self) -> None:
-        while True:
-            await asyncio.sleep(self.settings.spawner.tick_seconds)
-            try:
-                self.sweep()
-            except Exception:  # the culler outlives any one bad pass
-                logger.exception("workspaces: a culling pass failed")
-
-    def sweep(self) -> None:
-        """One pass of the culler: reap kernels that ended, stop those idle too long."""
-        for kernel in list(self._kernels.values()):
-            if kernel.state is not ProcessState.RUNNING:
-                continue
-            status = kernel.spawner.poll()
-            idle = kernel.spawner.idle_for()
-            if status is not None:
-                logger.info("workspace %s ended on its own (status %s)", kernel.id, status)
-                self._stop(kernel, 0.0)
-                self._audit_soon("workspace.exit", kernel, problem=f"it exited with {status}")
-            elif kernel.idle_timeout and idle > kernel.idle_timeout:
-                logger.info("workspace %s idle for %.0f s: stopping it", kernel.id, idle)
-                self._stop(kernel, self.settings.spawner.stop_grace)
-                self._audit_soon("workspace.cull", kernel, problem=f"idle for {idle:.0f} s")
+    def _placed(self, user: Principal, workspace_id: str) -> tuple[RemoteKernels, Placed]:
+        placed = self.elsewhere.find(workspace_id, user.user_id) if self.elsewhere else None
+        if self.elsewhere is None or placed is None:
+            raise NotFound("workspace", workspace_id)  # another user's is not revealed
+        return self.elsewhere, placed
 
     # --- records -----------------------------------------------------------------------------
 
-    def _audit(
+    async def _ended(self, record: WorkspaceRecord, action: str, problem: str) -> None:
+        await self._audit(action, record.definition, detail=_detail(record) | {"problem": problem})
+
+    async def _gone(self, placed: Placed, problem: str) -> None:
+        detail = _detail(placed) | {"problem": problem}
+        await self._audit("workspace.exit", placed.definition, detail=detail)
+
+    async def _audit(
         self,
         action: str,
         definition: str,
@@ -437,88 +296,40 @@ class Workspaces:
         remote_addr: str = "",
         detail: dict[str, Any] | None = None,
     ) -> None:
-        if self._database is None:
+        database = self._database
+        if database is None:
             return
-        with self._database.session() as session:
-            audit.record(
-                session,
-                action,
-                actor=actor,
-                resource=f"{KIND}:{definition}",
-                outcome=outcome,
-                remote_addr=remote_addr,
-                detail=detail,
-            )
 
-    @staticmethod
-    def _detail(kernel: _Kernel) -> dict[str, Any]:
-        return {
-            "workspace": kernel.id,
-            "owner": kernel.owner,
-            "account": kernel.account,
-            "pid": kernel.spawner.pid,
-        }
+        def write() -> None:
+            with database.session() as session:
+                audit.record(
+                    session,
+                    action,
+                    actor=actor,
+                    resource=f"{KIND}:{definition}",
+                    outcome=outcome,
+                    remote_addr=remote_addr,
+                    detail=detail,
+                )
 
-    def _audit_soon(self, action: str, kernel: _Kernel, *, problem: str) -> None:
-        detail = self._detail(kernel) | {"problem": problem}
-        write = partial(self._audit, action, kernel.definition, detail=detail)
-        self._spawn(anyio.to_thread.run_sync(write), f"audit {action} {kernel.id}")
+        await anyio.to_thread.run_sync(write)
 
-    def _spawn(self, work: Coroutine[Any, Any, Any], name: str) -> asyncio.Task[Any]:
-        task = asyncio.ensure_future(work)
-        task.set_name(name)
-        self._tasks.add(task)
-        task.add_done_callback(self._tasks.discard)
-        return task
 
-    def _save(self) -> None:
-        kernels = [
-            {
-                "id": kernel.id,
-                "owner_id": kernel.owner_id,
-                "owner": kernel.owner,
-                "definition": kernel.definition,
-                "account": kernel.account,
-                "idle_timeout": kernel.idle_timeout,
-                "created": kernel.created.isoformat(),
-                "spawner": kernel.spawner.get_state(),
-            }
-            for kernel in self._kernels.values()
-            if kernel.state is ProcessState.RUNNING and kernel.spawner.pid is not None
-        ]
-        try:
-            self._store.save({"kernels": kernels})
-        except OSError as exc:  # the kernels still run; only a crash would forget them
-            logger.error("workspaces: cannot save %s: %s", self._store.path, exc)
+def _owner(user: Principal, workspace_id: str) -> int:
+    """The user's registry id (a principal without one owns no kernel)."""
+    if user.user_id is None:
+        raise NotFound("workspace", workspace_id)
+    return user.user_id
 
-    def _readopt(self, saved: dict[str, Any]) -> None:
-        """Take back the kernels a previous control plane left running."""
-        for entry in saved.get("kernels", []):
-            try:
-                self._readopt_one(entry)
-            except (KeyError, TypeError, ValueError) as exc:
-                logger.warning("workspaces: cannot re-adopt %r: %s", entry, exc)
 
-    def _readopt_one(self, entry: dict[str, Any]) -> None:
-        kernel_id = str(entry["id"])
-        spec = LaunchSpec(name=f"workspace {kernel_id}", argv=("-",))
-        spawner = KernelSpawner(spec, self._own_folder)
-        spawner.load_state(dict(entry["spawner"]))
-        info = spawner.connection_info or {}
-        if spawner.poll() is not None or not all(key in info for key in (*PORTS, "key")):
-            logger.info("workspaces: %s is gone since the last run", kernel_id)
-            self._spawn(spawner.stop(self.settings.spawner.stop_grace), f"stop {kernel_id}")
-            return
-        kernel = _Kernel(
-            id=kernel_id,
-            owner_id=int(entry["owner_id"]),
-            owner=str(entry["owner"]),
-            definition=str(entry["definition"]),
-            account=str(entry["account"]),
-            idle_timeout=float(entry["idle_timeout"]),
-            spawner=spawner,
-            created=datetime.fromisoformat(str(entry["created"])),
-            state=ProcessState.RUNNING,
-        )
-        self._kernels[kernel_id] = kernel
-        logger.info("workspaces: re-adopted %s (pid %s)", kernel_id, spawner.pid)
+def _detail(kernel: WorkspaceRecord | Placed) -> dict[str, Any]:
+    """What the audit trail says of a kernel (never its key)."""
+    detail: dict[str, Any] = {
+        "workspace": kernel.id,
+        "owner": kernel.owner,
+        "account": kernel.account,
+        "pid": kernel.pid,
+    }
+    if kernel.host is not None:
+        detail["host"] = kernel.host
+    return detail

@@ -7,15 +7,18 @@
 - ``POST /api/spawner/authorize`` ``{"authorization", "definition"}``: a user asked the host's
   spawner for a server with these credentials (Basic or Bearer): are they valid, and may the
   user ``run`` that definition? The registry decides (PAM for host-authenticated users).
+- ``POST /api/spawner/workspaces/ended`` ``{"workspace", "action", "problem"}``: the host's
+  spawner culled a kernel it ran for this control plane, or found it ended: it is forgotten
+  and audited (``workspace.cull``, ``workspace.exit``). Only that host's own kernels.
 """
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 import anyio.to_thread
-from fastapi import APIRouter, Depends, Header, Request
-from pydantic import BaseModel, Field
+from fastapi import APIRouter, Depends, Header, Request, Response
+from pydantic import BaseModel, ConfigDict, Field
 
 from baton.api.authentication import from_authorization
 from baton.errors import AuthenticationFailed, SecretError
@@ -133,3 +136,22 @@ async def plans(host: HostCaller, request: Request) -> dict[str, Any]:
         return items
 
     return {"host": host.name, "definitions": await anyio.to_thread.run_sync(read)}
+
+
+class KernelEnded(BaseModel):
+    """A kernel that a host's spawner culled or found ended."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    workspace: str = Field(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="The kernel's id.")
+    action: Literal["workspace.cull", "workspace.exit"]
+    problem: str = Field("", max_length=500, description="Why: idle for how long, its status.")
+
+
+@router.post("/workspaces/ended", status_code=204, summary="A host's kernel ended")
+async def workspace_ended(host: HostCaller, body: KernelEnded, request: Request) -> Response:
+    """Forget and audit a kernel that the calling host's spawner culled or found ended (a
+    kernel of another host, or unknown, is ignored)."""
+    workspaces = request.app.state.spawner.workspaces
+    await workspaces.ended_elsewhere(host.name, body.workspace, body.action, body.problem)
+    return Response(status_code=204)
