@@ -23,6 +23,7 @@ from __future__ import annotations
 import os
 import shutil
 import signal
+import tempfile
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -78,6 +79,21 @@ def _parents() -> dict[int, int]:
     return parents
 
 
+def _crash_handlers(config: str) -> set[int]:
+    """The running ``chrome_crashpad_handler`` processes of the browser whose configuration
+    folder is ``config`` (their ``--database`` lies in it)."""
+    found: set[int] = set()
+    for pid in _parents():
+        try:
+            name = Path(f"/proc/{pid}/comm").read_text()
+            command = Path(f"/proc/{pid}/cmdline").read_bytes()
+        except (FileNotFoundError, ProcessLookupError):
+            continue
+        if name.startswith("chrome_crashpad") and config.encode() in command and alive(pid):
+            found.add(pid)
+    return found
+
+
 def alive(pid: int) -> bool:
     """Whether process ``pid`` exists and is not a zombie."""
     try:
@@ -105,25 +121,31 @@ def open_browser() -> Iterator[Browser]:
         if os.environ.get("CI"):
             pytest.fail(MISSING, pytrace=False)
         pytest.skip(MISSING)
-    # No crash reporter: its handlers daemonize (their parent is init), so they could not be
-    # told apart from another test's browser's, and would outlive the browser.
-    args = ["--disable-crashpad-for-testing"]
-    if os.geteuid() == 0:
-        args.append("--no-sandbox")  # Chromium's sandbox refuses to run as root
+    # Chromium's sandbox refuses to run as root.
+    args = ["--no-sandbox"] if os.geteuid() == 0 else []
     before = children(os.getpid())
     started: set[int] = set()
-    try:
-        with sync_playwright() as playwright:
-            # The driver is the one child playwright starts; Chromium runs below it.
-            drivers = children(os.getpid()) - before
-            browser = playwright.chromium.launch(executable_path=path, args=args, headless=True)
-            try:
-                yield browser
-            finally:
-                started = drivers.union(*(descendants(driver) for driver in drivers))
-                browser.close()
-    finally:
-        _wait_for_exit(started)
+    # A configuration folder of its own: the crash reporter's handlers daemonize (their parent
+    # is init), and their --database in this folder tells them from other tests' browsers'.
+    with tempfile.TemporaryDirectory(prefix="baton-chromium-") as config:
+        try:
+            with sync_playwright() as playwright:
+                # The driver is the one child playwright starts; Chromium runs below it.
+                drivers = children(os.getpid()) - before
+                browser = playwright.chromium.launch(
+                    executable_path=path,
+                    args=args,
+                    headless=True,
+                    env={**os.environ, "XDG_CONFIG_HOME": config},
+                )
+                try:
+                    yield browser
+                finally:
+                    started = drivers.union(*(descendants(driver) for driver in drivers))
+                    started |= _crash_handlers(config)
+                    browser.close()
+        finally:
+            _wait_for_exit(started)
 
 
 def _wait_for_exit(pids: set[int]) -> None:
