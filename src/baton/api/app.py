@@ -61,6 +61,7 @@ from baton.jobs.runtime import Runtime
 from baton.jobs.soap import PATH as SOAP_PATH
 from baton.jobs.soap import SoapEndpoint
 from baton.jobs.triggers import Triggers
+from baton.loadmanager.history import DispatcherHistory
 from baton.loadmanager.manager import LoadManager
 from baton.loadmanager.snapshot import STATUS_FILE, keep_writing
 from baton.registry.access import require_capability
@@ -128,6 +129,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     )
     broker = Broker(settings, db, authenticator, manager, recorder, metrics)
     metrics.watch_pools(manager.pools)
+    history = DispatcherHistory(manager.pools)
     events = EventBus()
     runtime = Runtime(settings, db, spawner.supervisor, manager, events)
     job_triggers = Triggers(settings, db, runtime, events)
@@ -139,9 +141,11 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
         await runtime.open()
         await job_triggers.open()
         writer = asyncio.create_task(keep_writing(manager, settings.run_path / STATUS_FILE))
+        history.start()
         try:
             yield
         finally:
+            await history.aclose()
             writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await writer
@@ -167,6 +171,7 @@ def create_app(settings: Settings, database: Database | None = None) -> FastAPI:
     app.state.broker = broker
     app.state.spawner = spawner
     app.state.hosts = hosts_joined
+    app.state.history = history
     app.state.metrics = metrics
     app.state.events = events
     app.state.runtime = runtime

@@ -7,6 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Query, Request
 
 from baton.api.deps import Operator, Paging, Registry
+from baton.loadmanager.history import DispatcherHistory, DispatcherHistoryView
 from baton.loadmanager.snapshot import DispatcherStatus, dispatcher_status
 from baton.registry import requests
 from baton.registry.records import DispatchRequestRecord, Page
@@ -18,6 +19,19 @@ router = APIRouter(prefix="/api/dispatcher", tags=["dispatcher"])
 def status(request: Request, principal: Operator) -> DispatcherStatus:
     """Every service with a live pool: its servers (state, pid, slots, counts), queue length."""
     return dispatcher_status(request.app.state.broker.manager)
+
+
+@router.get(
+    "/history",
+    response_model=DispatcherHistoryView,
+    summary="Requests per second and queue length over the last hour",
+)
+def history(request: Request, principal: Operator) -> DispatcherHistoryView:
+    """Per service, every sample of the last hour (one every ``interval`` seconds, oldest
+    first): requests answered so far, requests per second since the previous sample, queue
+    length. Only services with a live pool at a sample appear in it."""
+    sampler: DispatcherHistory = request.app.state.history
+    return sampler.view()
 
 
 @router.get(
