@@ -66,7 +66,7 @@ export function kernel(id: string, changes: Partial<Workspace> = {}): Workspace 
 }
 
 export const ME: Me = {
-  user: { id: 1, name: "ada", display_name: "Ada" },
+  user: { id: 1, name: "ada", display_name: "Ada", auth_source: "local" },
   capabilities: [],
   groups: [],
   method: "session",
