@@ -1,6 +1,17 @@
-import type { Me } from "../api";
+import { ReactFlowProvider } from "@xyflow/react";
+import { useParams } from "react-router-dom";
 
-/** Job designer (being built). */
+import type { Me } from "../api";
+import "./designer.css";
+import { Workbench } from "./Workbench";
+
+/** The job designer: /jobs/new designs a new job, /jobs/NAME opens job NAME. */
 export function Designer({ me }: { me: Me }) {
-  return <h1>Job designer{me ? "" : ""}</h1>;
+  const { name } = useParams();
+  const job = name ?? null;
+  return (
+    <ReactFlowProvider key={job ?? "new"}>
+      <Workbench me={me} name={job} />
+    </ReactFlowProvider>
+  );
 }
