@@ -65,6 +65,24 @@ describe("the job designer", { timeout: 30000 }, () => {
     });
   });
 
+  it("edits the YAML beside the graph, and the graph follows", async () => {
+    openDemo();
+    localStorage.removeItem("baton.designer.beside");
+    renderAt("/jobs/demo");
+    expect(await screen.findByText("You hold the edit lock.")).toBeInTheDocument();
+    await userEvent.click(screen.getByLabelText("YAML beside the graph"));
+    const beside = screen.getByRole("region", { name: "YAML beside the graph" });
+    expect(screen.queryByRole("tab", { name: "YAML" })).toBeNull(); // one YAML view at a time
+    const text = within(beside).getByLabelText("Job as YAML") as HTMLTextAreaElement;
+    expect(text.value).toContain("id: check");
+    fireEvent.change(text, { target: { value: text.value.replace(/id: done/, "id: finish") } });
+    fireEvent.blur(text);
+    await waitFor(() => expect(canvasNode("finish")).not.toBeNull());
+    expect(canvasNode("done")).toBeNull();
+    expect(localStorage.getItem("baton.designer.beside")).toBe("1");
+    localStorage.removeItem("baton.designer.beside");
+  });
+
   it("drops a dragged palette item where it is dropped", async () => {
     const calls = fakeApi(CATALOG);
     renderAt("/jobs/new");

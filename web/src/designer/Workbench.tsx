@@ -46,6 +46,13 @@ export function Workbench({ me, name }: { me: Me; name: string | null }) {
   const readOnly = name === null ? !canDesign : lock.state !== "mine";
   const [selection, setSelection] = useState<Selection>(null);
   const [tab, setTab] = useState("issues");
+  // The YAML in a column beside the canvas (remembered), or in its tab below.
+  const [beside, setBesideState] = useState(() => localStorage.getItem("baton.designer.beside") === "1");
+  const setBeside = (on: boolean) => {
+    localStorage.setItem("baton.designer.beside", on ? "1" : "0");
+    setBesideState(on);
+    if (on && tab === "yaml") setTab("issues");
+  };
   const catalog = useCatalog(name);
   const ports = usePorts(doc);
   const validation = useValidation(doc, canDesign, name);
@@ -129,8 +136,10 @@ export function Workbench({ me, name }: { me: Me; name: string | null }) {
         />
       ),
     },
-    { id: "yaml", label: "YAML", content: <YamlPane job={doc} onChange={change} readOnly={readOnly} /> },
   ];
+  if (!beside) {
+    tabs.push({ id: "yaml", label: "YAML", content: <YamlPane job={doc} onChange={change} readOnly={readOnly} /> });
+  }
   if (name !== null && view) {
     tabs.push({
       id: "history",
@@ -162,13 +171,23 @@ export function Workbench({ me, name }: { me: Me; name: string | null }) {
         {!readOnly && (
           <SaveBar isNew={name === null} dirty={job.dirty} canSave={!readOnly} blocked={nameProblem} onSave={save} />
         )}
+        <label className="designer-beside">
+          <input type="checkbox" checked={beside} onChange={(event) => setBeside(event.target.checked)} />
+          YAML beside the graph
+        </label>
         {name !== null && (
           <button type="button" onClick={() => setTab("run")} className="designer-primary">
             Run…
           </button>
         )}
       </div>
-      <div className={readOnly ? "designer-grid designer-grid--read-only" : "designer-grid"}>
+      <div
+        className={[
+          "designer-grid",
+          readOnly ? "designer-grid--read-only" : "",
+          beside ? "designer-grid--beside" : "",
+        ].join(" ")}
+      >
         {!readOnly && <Palette catalog={catalog} readOnly={readOnly} onAdd={(item) => add(item)} />}
         <section className="designer-centre" aria-label="Canvas" ref={canvasArea}>
           <Canvas
@@ -181,6 +200,11 @@ export function Workbench({ me, name }: { me: Me; name: string | null }) {
             onDropItem={add}
           />
         </section>
+        {beside && (
+          <section className="designer-yaml-beside" aria-label="YAML beside the graph">
+            <YamlPane job={doc} onChange={change} readOnly={readOnly} />
+          </section>
+        )}
         <PropertiesPanel
           doc={doc}
           selection={selection}
