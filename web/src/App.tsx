@@ -5,9 +5,7 @@ import { ApiError, api, signOut, type Me } from "./api";
 import { ErrorBoundary } from "./components/ErrorBoundary";
 import { Home } from "./pages/Home";
 import { Programs } from "./pages/Programs";
-import { Runs } from "./pages/Runs";
 import { SignIn } from "./pages/SignIn";
-import { Tokens } from "./pages/Tokens";
 
 // The heavier pages (graphs, charts) load when first visited.
 const Administration = lazy(() =>
@@ -18,6 +16,8 @@ const Jobs = lazy(() => import("./designer/Jobs").then((m) => ({ default: m.Jobs
 const OperatorConsole = lazy(() =>
   import("./operator/OperatorConsole").then((m) => ({ default: m.OperatorConsole })),
 );
+const Runs = lazy(() => import("./pages/Runs").then((m) => ({ default: m.Runs })));
+const Tokens = lazy(() => import("./pages/Tokens").then((m) => ({ default: m.Tokens })));
 const RunPage = lazy(() => import("./runs/RunPage").then((m) => ({ default: m.RunPage })));
 const Workspaces = lazy(() =>
   import("./workspaces/Workspaces").then((m) => ({ default: m.Workspaces })),
