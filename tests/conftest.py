@@ -30,6 +30,10 @@ from baton.registry.database import Database, normalise_url
 from baton.registry.models import Base
 from baton.settings import Settings, load_settings
 
+# jupyter_client in the test process (clients of workspace kernels, the control plane's console)
+# reads Jupyter's folders through platformdirs, as kernels do, without a deprecation warning.
+os.environ["JUPYTER_PLATFORM_DIRS"] = "1"
+
 ADMIN_PASSWORD = "correct-horse-battery"
 #: The spawner settings of test installations: the suite runs as root in CI, and its
 #: installations live in folders only root can enter, so their servers run as root (the tests

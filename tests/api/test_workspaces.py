@@ -70,12 +70,6 @@ CONNECTION_KEYS = {
 }
 
 
-@pytest.fixture(autouse=True)
-def _modern_jupyter_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """jupyter_client in this process uses platformdirs (no deprecation warning)."""
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-
-
 def spawner_settings() -> dict[str, Any]:
     # As root (CI) the kernels of definitions without an account run as root: allowed here.
     return {"allow_root_servers": os.geteuid() == 0, "tick_seconds": 0.05, "stop_grace": 5.0}

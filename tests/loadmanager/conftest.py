@@ -1,15 +1,23 @@
-"""Fixtures for the load manager tests: a program library, a server recipe, and checks that
-nothing (descriptor, process) is left behind."""
+"""Fixtures for the load manager tests: a program library, a server recipe, a registry with
+the ``svc`` service and a load manager on it, and checks that nothing (descriptor, process) is
+left behind."""
 
 from __future__ import annotations
 
 import textwrap
+from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from baton.loadmanager.factory import ServerRecipe
+from baton.loadmanager.factory import DEFAULT_COMMAND, ServerRecipe
+from baton.loadmanager.manager import LoadManager
+from baton.registry import definitions, libraries, services
+from baton.registry.database import Database
+from baton.registry.enums import ServerKind
+from baton.registry.specs import ServerDefinitionSpec
 from tests.appserver.serverprocess import PATIENCE
+from tests.loadmanager.servers import service, settings_for
 from tests.spawner.children import nothing_left_behind  # noqa: F401 (a fixture)
 
 PROGRAMS = {
@@ -55,3 +63,29 @@ def recipe(library: Path, tmp_path: Path) -> ServerRecipe:
         start_timeout=PATIENCE,
         run_dir=tmp_path / "run",
     )
+
+
+@pytest.fixture
+def registry(database: Database, library: Path) -> Database:
+    """The registry with the ``t`` library, the ``appserver`` definition and the ``svc`` service
+    (one server)."""
+    with database.session() as session:
+        libraries.create_library(session, "t", str(library))
+        definitions.create_definition(
+            session,
+            ServerDefinitionSpec(
+                name="appserver", kind=ServerKind.APPLICATION, command=list(DEFAULT_COMMAND)
+            ),
+        )
+        services.create_service(session, service())
+    return database
+
+
+@pytest.fixture
+async def manager(registry: Database, tmp_path: Path) -> AsyncIterator[LoadManager]:
+    """A load manager that reads the registry at every call."""
+    loads = LoadManager(settings_for(tmp_path, refresh_seconds=0), registry)
+    try:
+        yield loads
+    finally:
+        await loads.aclose()

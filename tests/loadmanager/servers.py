@@ -6,14 +6,18 @@ import asyncio
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 from baton.loadmanager.pool import Lease, PoolConfig, ServerFactory, ServicePool
 from baton.loadmanager.server import ServerHandle
 from baton.loadmanager.states import LIVE, ServerState
 from baton.protocol import frames
+from baton.registry import services
+from baton.registry.database import Database
 from baton.registry.enums import ServiceKind
-from baton.registry.specs import ServiceSettings
+from baton.registry.specs import ServiceSettings, ServiceSpec
+from baton.settings import Settings, load_settings
 from baton.spawner.base import Spawner
 from tests.appserver.serverprocess import PATIENCE, body, pid_gone, wait_for_async
 from tests.spawner.children import live_children
@@ -125,3 +129,21 @@ async def until(condition: Callable[[], object], what: str, timeout: float = PAT
         return bool(condition())
 
     await wait_for_async(check, what, timeout)
+
+
+def service(name: str = "svc", kind: ServiceKind = ServiceKind.POOL, **fields: Any) -> ServiceSpec:
+    """A service of the ``appserver`` definition serving the ``t`` library."""
+    settings = ServiceSettings(**{**FAST, "max_servers": 1, **fields.pop("settings", {})})
+    base: dict[str, Any] = {"server_definition": "appserver", "libraries": ["t"]}
+    return ServiceSpec(name=name, kind=kind, settings=settings, **{**base, **fields})
+
+
+def settings_for(tmp_path: Path, **dispatcher: Any) -> Settings:
+    """Settings of a home in ``tmp_path`` with these ``[dispatcher]`` values."""
+    return load_settings(tmp_path / "home", environ={}, dispatcher=dispatcher)
+
+
+def replace(database: Database, spec: ServiceSpec) -> None:
+    """Replace the registry's service of that name with ``spec``."""
+    with database.session() as session:
+        services.replace_service(session, spec.name, spec)

@@ -4,23 +4,17 @@ requests per second between samples, the queue length, the bounded ring, the bac
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import pytest
 
-from baton.loadmanager.factory import DEFAULT_COMMAND
 from baton.loadmanager.history import DispatcherHistory, requests_answered
 from baton.loadmanager.manager import LoadManager
 from baton.loadmanager.pool import ServicePool
-from baton.registry import definitions, libraries, services
 from baton.registry.database import Database
-from baton.registry.enums import ServerKind
-from baton.registry.specs import ServerDefinitionSpec
 from tests.appserver.serverprocess import PATIENCE
 from tests.conftest import sqlite_copy
-from tests.loadmanager.servers import served_by, until
-from tests.loadmanager.test_manager import replace, service, settings_for
+from tests.loadmanager.servers import replace, served_by, service, until
 
 pytestmark = pytest.mark.anyio
 
@@ -29,31 +23,6 @@ pytestmark = pytest.mark.anyio
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: the history reads the pools, not the registry."""
     return sqlite_copy(tmp_path, sqlite_template)
-
-
-@pytest.fixture
-def registry(database: Database, library: Path) -> Database:
-    """The ``t`` library, the ``appserver`` definition, the ``svc`` service (one server)."""
-    with database.session() as session:
-        libraries.create_library(session, "t", str(library))
-        definitions.create_definition(
-            session,
-            ServerDefinitionSpec(
-                name="appserver", kind=ServerKind.APPLICATION, command=list(DEFAULT_COMMAND)
-            ),
-        )
-        services.create_service(session, service())
-    return database
-
-
-@pytest.fixture
-async def manager(registry: Database, tmp_path: Path) -> AsyncIterator[LoadManager]:
-    """A load manager that reads the registry at every call (``svc``: one server, one slot)."""
-    loads = LoadManager(settings_for(tmp_path, refresh_seconds=0), registry)
-    try:
-        yield loads
-    finally:
-        await loads.aclose()
 
 
 async def answer(pool: ServicePool, times: int) -> None:

@@ -4,68 +4,23 @@ service changes, refused when it is unknown or disabled."""
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 
 from baton.api.errors import status_of
 from baton.errors import UnknownService
-from baton.loadmanager.factory import DEFAULT_COMMAND
 from baton.loadmanager.manager import LoadManager
 from baton.loadmanager.pool import ServicePool
-from baton.registry import definitions, libraries, services
+from baton.registry import services
 from baton.registry.database import Database
-from baton.registry.enums import ServerKind, ServiceKind
-from baton.registry.specs import ServerDefinitionSpec, ServiceSettings, ServiceSpec
-from baton.settings import Settings, load_settings
+from baton.registry.enums import ServiceKind
 from tests.appserver.serverprocess import PATIENCE, ServerProcess, pid_gone, wait_for_async
-from tests.loadmanager.servers import FAST, served_by, until
+from tests.loadmanager.servers import replace, served_by, service, settings_for, until
 from tests.spawner.children import live_children
 
 pytestmark = pytest.mark.anyio
-
-
-def service(name: str = "svc", kind: ServiceKind = ServiceKind.POOL, **fields: Any) -> ServiceSpec:
-    """A service of the ``appserver`` definition serving the ``t`` library."""
-    settings = ServiceSettings(**{**FAST, "max_servers": 1, **fields.pop("settings", {})})
-    base: dict[str, Any] = {"server_definition": "appserver", "libraries": ["t"]}
-    return ServiceSpec(name=name, kind=kind, settings=settings, **{**base, **fields})
-
-
-@pytest.fixture
-def registry(database: Database, library: Path) -> Database:
-    """The registry with the ``t`` library, the ``appserver`` definition and the ``svc`` service."""
-    with database.session() as session:
-        libraries.create_library(session, "t", str(library))
-        definitions.create_definition(
-            session,
-            ServerDefinitionSpec(
-                name="appserver", kind=ServerKind.APPLICATION, command=list(DEFAULT_COMMAND)
-            ),
-        )
-        services.create_service(session, service())
-    return database
-
-
-def settings_for(tmp_path: Path, **dispatcher: Any) -> Settings:
-    return load_settings(tmp_path / "home", environ={}, dispatcher=dispatcher)
-
-
-@pytest.fixture
-async def manager(registry: Database, tmp_path: Path) -> AsyncIterator[LoadManager]:
-    """A load manager that reads the registry at every call."""
-    loads = LoadManager(settings_for(tmp_path, refresh_seconds=0), registry)
-    try:
-        yield loads
-    finally:
-        await loads.aclose()
-
-
-def replace(database: Database, spec: ServiceSpec) -> None:
-    with database.session() as session:
-        services.replace_service(session, spec.name, spec)
 
 
 async def test_a_registry_service_gets_a_pool_of_real_servers(

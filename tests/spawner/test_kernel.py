@@ -39,12 +39,6 @@ from tests.appserver.serverprocess import PATIENCE, pid_gone, wait_for_async
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(autouse=True)
-def _modern_jupyter_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """jupyter_client in this process uses platformdirs (no deprecation warning)."""
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-
-
 def environment(folder: Path) -> dict[str, str]:
     """A kernel's environment: IPython's files in ``folder``, not in the tester's home."""
     path = os.environ.get("PATH", os.defpath)

@@ -29,12 +29,6 @@ pytestmark = pytest.mark.usefixtures("libuv_ready")
 OTHER_USER, OTHER_PASSWORD = "other", "other-password-1"
 
 
-@pytest.fixture(autouse=True)
-def _modern_jupyter_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    """jupyter_client in this process uses platformdirs (no deprecation warning)."""
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-
-
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: this is about processes."""

@@ -25,11 +25,6 @@ from tests.conftest import Installation, sqlite_copy
 pytestmark = pytest.mark.anyio
 
 
-@pytest.fixture(autouse=True)
-def _modern_jupyter_paths(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
-
-
 @pytest.fixture
 def database_url(tmp_path: Path, sqlite_template: Path) -> str:
     """SQLite only: this is about processes."""

@@ -13,24 +13,12 @@ from typing import Any
 import httpx
 from playwright.sync_api import Page, expect
 
+from baton.registry.specs import ServiceSpec
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER
 from tests.appserver.serverprocess import wait_for
 from tests.runtime.conftest import Runtime
 from tests.web.conftest import screenshot, signed_in
 
-#: The fields of a service that ``PUT /api/services/NAME`` takes back.
-SPEC_FIELDS = (
-    "name",
-    "kind",
-    "description",
-    "server_definition",
-    "addresses",
-    "settings",
-    "libraries",
-    "debug_mask",
-    "auth_required",
-    "enabled",
-)
 #: Patience for a server to stop and another to start (processes, not page updates).
 PROCESS_TIMEOUT = 30_000
 
@@ -38,7 +26,7 @@ PROCESS_TIMEOUT = 30_000
 def keep_one_default_server(admin: httpx.Client) -> None:
     """The default service keeps one server (``baton init`` keeps none), and its pool runs."""
     record: dict[str, Any] = admin.get("/api/services/default").json()
-    spec = {field: record[field] for field in SPEC_FIELDS}
+    spec = {field: record[field] for field in ServiceSpec.model_fields}
     spec["settings"] = {**spec["settings"], "min_servers": 1}
     replaced = admin.put("/api/services/default", json=spec)
     assert replaced.status_code == 200, replaced.text

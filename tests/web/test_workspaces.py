@@ -25,13 +25,9 @@ KERNEL_PATIENCE = 30_000
 
 
 @pytest.fixture
-def workspace_definitions(
-    live: Runtime, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
-) -> list[str]:
+def workspace_definitions(live: Runtime, tmp_path: Path) -> list[str]:
     """Two enabled workspace definitions (the page then asks which), kernels keeping IPython's
     files in the test's folder. ``baton init``'s own ``workspace`` stays disabled."""
-    # jupyter_client in this process (the control plane's execute) uses platformdirs.
-    monkeypatch.setenv("JUPYTER_PLATFORM_DIRS", "1")
     names = [DEFINITION, f"{DEFINITION}-spare"]
     for name in names:
         add_definition(live.installation, workspace_definition(tmp_path, name))

@@ -187,20 +187,7 @@ class LoadManager:
                 except NotFound:
                     raise UnknownService(name) from None
                 spec = ServiceSpec.model_validate(
-                    record.model_dump(
-                        include={
-                            "name",
-                            "kind",
-                            "description",
-                            "server_definition",
-                            "addresses",
-                            "settings",
-                            "libraries",
-                            "debug_mask",
-                            "auth_required",
-                            "enabled",
-                        }
-                    )
+                    record.model_dump(include=set(ServiceSpec.model_fields))
                 )
             if not spec.enabled:
                 raise UnknownService(name)
