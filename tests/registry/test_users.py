@@ -265,3 +265,20 @@ def test_list_users_pages_and_counts(database: Database) -> None:
     assert {first.total, second.total, last.total, beyond.total} == {5}
     assert (second.limit, second.offset) == (2, 2)
     assert second.items[0].groups == ("team",)
+
+
+def test_search_by_name_display_name_or_email(database: Database) -> None:
+    with database.session() as session:
+        users.create_user(session, "ada", password=PASSWORD, display_name="Ada Lovelace")
+        users.create_user(session, "bob", password=PASSWORD, email="bob@analytical.example")
+        users.create_user(session, "c_d", password=PASSWORD)
+    with database.session() as session:
+
+        def found(search: str) -> list[str]:
+            return [user.name for user in users.list_users(session, search=search).items]
+
+        assert found("LOVE") == ["ada"]
+        assert found("analytical") == ["bob"]
+        assert found("_") == ["c_d"]  # a literal underscore, not a wildcard
+        assert found("%") == []
+        assert "ada" in found("a")

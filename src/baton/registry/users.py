@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from baton.errors import AlreadyExists, InvalidInput, NotFound
@@ -79,9 +79,20 @@ def get_user(session: Session, name: str) -> UserRecord:
     return to_record(load(session, name))
 
 
-def list_users(session: Session, *, limit: int = 50, offset: int = 0) -> Page[UserRecord]:
-    """Users by name."""
+def list_users(
+    session: Session, *, search: str | None = None, limit: int = 50, offset: int = 0
+) -> Page[UserRecord]:
+    """Users by name; with ``search``, those whose name, display name or email contains it
+    (letter case ignored; ``%`` and ``_`` are matched as themselves)."""
     statement = select(User).options(selectinload(User.groups)).order_by(User.name)
+    if search:
+        statement = statement.where(
+            or_(
+                User.name.icontains(search, autoescape=True),
+                User.display_name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
+        )
     return paginate(session, statement, to_record, limit=limit, offset=offset)
 
 

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, Request, Response
+from typing import Annotated
+
+from fastapi import APIRouter, Query, Request, Response
 
 from baton.api.deps import Administrator, Name, Paging, Registry
 from baton.api.schemas import PasswordBody, UserCreate, UserUpdate
@@ -14,10 +16,22 @@ router = APIRouter(prefix="/api/users", tags=["users"])
 
 
 @router.get("", response_model=Page[UserRecord], summary="List users")
-def list_users(principal: Administrator, registry: Registry, page: Paging) -> Page[UserRecord]:
+def list_users(
+    principal: Administrator,
+    registry: Registry,
+    page: Paging,
+    q: Annotated[
+        str | None,
+        Query(
+            min_length=1,
+            max_length=100,
+            description="Only users whose name, display name or email contains this.",
+        ),
+    ] = None,
+) -> Page[UserRecord]:
     """Every user, by name."""
     with registry.session() as session:
-        return users.list_users(session, limit=page.limit, offset=page.offset)
+        return users.list_users(session, search=q, limit=page.limit, offset=page.offset)
 
 
 @router.post("", response_model=UserRecord, status_code=201, summary="Create a user")
