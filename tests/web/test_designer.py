@@ -77,7 +77,7 @@ def test_design_a_job_by_drag_and_drop_then_run_it(live: Runtime, page: Page) ->
     expect(page.get_by_role("heading", name="program node add")).to_be_visible()
     page.get_by_role("combobox", name="a (integer, required)").fill('"five"')
     page.get_by_role("combobox", name="b (integer, required)").fill("3")
-    flagged = "program node add, 1 errors, 0 warnings"
+    flagged = "program node add, 1 error, 0 warnings"
     expect(node(page, "add")).to_have_attribute("aria-label", flagged)
     expect(node(page, "add").locator(".designer-node")).to_have_class(
         "designer-node designer-node--error designer-kind--program is-selected"

@@ -20,6 +20,17 @@ const event = (id: number, action: string): AuditRecord => ({
   detail: { principal: "user:ada", permission: "run" },
 });
 
+/** The audit page at `address`. */
+function showAudit(address: string) {
+  render(
+    <MemoryRouter initialEntries={[address]}>
+      <Routes>
+        <Route path="/admin/audit" element={<Audit />} />
+      </Routes>
+    </MemoryRouter>,
+  );
+}
+
 describe("the audit log", () => {
   it("asks the API for the filtered page and pages through it", async () => {
     const calls = fakeApi({
@@ -28,13 +39,7 @@ describe("the audit log", () => {
         return { body: { items: [event(60 - offset, "grant")], total: 2, limit: 1, offset } };
       },
     });
-    render(
-      <MemoryRouter initialEntries={["/admin/audit?size=25"]}>
-        <Routes>
-          <Route path="/admin/audit" element={<Audit />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    showAudit("/admin/audit?size=25");
     await userEvent.type(screen.getByLabelText("Actor"), "admin");
     await userEvent.type(screen.getByLabelText("Action"), "grant{Enter}");
     const row = await screen.findByRole("row", { name: /grant program:sample\.add ok/ });
@@ -54,13 +59,7 @@ describe("the audit log", () => {
     const calls = fakeApi({
       "GET /api/audit": () => ({ body: { items: [], total: 0, limit: 50, offset: 0 } }),
     });
-    render(
-      <MemoryRouter initialEntries={["/admin/audit"]}>
-        <Routes>
-          <Route path="/admin/audit" element={<Audit />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    showAudit("/admin/audit");
     await userEvent.type(screen.getByLabelText("Resource"), "program:sample");
     await userEvent.selectOptions(screen.getByLabelText("Outcome"), "denied");
     await userEvent.type(screen.getByLabelText("From"), "2026-01-02T03:04");
@@ -86,13 +85,7 @@ describe("the audit log", () => {
             }
           : { body: { items: [], total: 0, limit: 50, offset: 0 } },
     });
-    render(
-      <MemoryRouter initialEntries={["/admin/audit"]}>
-        <Routes>
-          <Route path="/admin/audit" element={<Audit />} />
-        </Routes>
-      </MemoryRouter>,
-    );
+    showAudit("/admin/audit");
     expect(await screen.findByText("No event matches.")).toBeInTheDocument();
     await userEvent.type(screen.getByLabelText("Action"), "Grant!{Enter}");
     expect(await screen.findByRole("alert")).toHaveTextContent("Action: lower-case letters, _ and .");

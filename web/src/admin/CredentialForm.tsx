@@ -1,8 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 
 import { request } from "../api";
+import { FormButtons, FormNote, TextField } from "./FormParts";
 import { FormProblem, NAME_HINT, isInvalid } from "./FormProblem";
 import { apiPath, type CredentialRecord } from "./adminApi";
+import { useSubmit } from "./useSubmit";
 
 const LABELS = { name: "Name", username: "OS account", secret: "Secret", description: "Description" };
 
@@ -22,40 +24,28 @@ export function CredentialForm({ credential, onSaved, onCancel }: Props) {
   const [name, setName] = useState("");
   const [username, setUsername] = useState(credential?.username ?? "");
   const [description, setDescription] = useState(credential?.description ?? "");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [note, setNote] = useState("");
 
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const { busy, error, note, onSubmit } = useSubmit(async (form) => {
     const secret = String(new FormData(form).get("secret") ?? "");
-    setBusy(true);
-    setError(null);
-    setNote("");
-    try {
-      let saved: CredentialRecord;
-      if (credential) {
-        const body: Record<string, string> = { username: username.trim(), description };
-        if (secret) body.secret = secret;
-        saved = await request<CredentialRecord>("PATCH", apiPath("/api/credentials", credential.name), body);
-        setNote(secret ? "Saved, with the new secret." : "Saved; the stored secret is unchanged.");
-      } else {
-        saved = await request<CredentialRecord>("POST", "/api/credentials", {
-          name: name.trim(),
-          username: username.trim(),
-          secret,
-          description,
-        });
-      }
-      form.reset();
-      onSaved(saved);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
+    let saved: CredentialRecord;
+    let done = "";
+    if (credential) {
+      const body: Record<string, string> = { username: username.trim(), description };
+      if (secret) body.secret = secret;
+      saved = await request<CredentialRecord>("PATCH", apiPath("/api/credentials", credential.name), body);
+      done = secret ? "Saved, with the new secret." : "Saved; the stored secret is unchanged.";
+    } else {
+      saved = await request<CredentialRecord>("POST", "/api/credentials", {
+        name: name.trim(),
+        username: username.trim(),
+        secret,
+        description,
+      });
     }
-  };
+    form.reset();
+    onSaved(saved);
+    return done;
+  });
 
   return (
     <form
@@ -63,25 +53,20 @@ export function CredentialForm({ credential, onSaved, onCancel }: Props) {
       aria-label={credential ? `Credential ${credential.name}` : undefined}
       aria-labelledby={credential ? undefined : `${id}-title`}
       autoComplete="off"
-      onSubmit={(event) => void submit(event)}
+      onSubmit={onSubmit}
     >
       {!credential && <h3 id={`${id}-title`}>New credential</h3>}
       <div className="admin-fields">
         {!credential && (
-          <label>
-            Name
-            <input value={name} onChange={(event) => setName(event.target.value)} required aria-invalid={isInvalid(error, "name")} />
-          </label>
+          <TextField label="Name" value={name} onChange={setName} required invalid={isInvalid(error, "name")} />
         )}
-        <label>
-          OS account
-          <input
-            value={username}
-            onChange={(event) => setUsername(event.target.value)}
-            required
-            aria-invalid={isInvalid(error, "username")}
-          />
-        </label>
+        <TextField
+          label="OS account"
+          value={username}
+          onChange={setUsername}
+          required
+          invalid={isInvalid(error, "username")}
+        />
         <div className="admin-field">
           <label>
             {credential ? "New secret" : "Secret"}
@@ -100,31 +85,15 @@ export function CredentialForm({ credential, onSaved, onCancel }: Props) {
               : "Stored encrypted; never shown again."}
           </span>
         </div>
-        <label>
-          Description
-          <input value={description} onChange={(event) => setDescription(event.target.value)} />
-        </label>
+        <TextField label="Description" value={description} onChange={setDescription} />
       </div>
       <FormProblem
         error={error}
         labels={LABELS}
         hints={{ name: NAME_HINT, username: "an OS account name: a letter or _, then letters, digits, _ . or -" }}
       />
-      {note && (
-        <p role="status" className="admin-note">
-          {note}
-        </p>
-      )}
-      <div className="admin-actions">
-        <button type="submit" disabled={busy}>
-          {credential ? "Save credential" : "Store credential"}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormNote note={note} />
+      <FormButtons label={credential ? "Save credential" : "Store credential"} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,11 +1,12 @@
-import { useEffect, useId, useState } from "react";
-import { Link } from "react-router-dom";
+import { useState } from "react";
 
 import { request } from "../api";
+import { AdminPanel } from "./AdminPanel";
 import { Confirm, type Confirmation } from "./Confirm";
 import { CredentialForm } from "./CredentialForm";
 import { FormProblem } from "./FormProblem";
 import { apiPath, when, type CredentialRecord } from "./adminApi";
+import { useRecord } from "./useRecord";
 
 interface Props {
   name: string;
@@ -16,22 +17,9 @@ interface Props {
 /** One credential: what is known of it (never its secret), changing it, deleting it (the API
  * refuses while a server definition uses it, and says which). */
 export function CredentialPanel({ name, onChanged, onDeleted }: Props) {
-  const id = useId();
-  const [credential, setCredential] = useState<CredentialRecord | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
   const path = apiPath("/api/credentials", name);
-
-  useEffect(() => {
-    let live = true;
-    request<CredentialRecord>("GET", path).then(
-      (found) => live && setCredential(found),
-      (failure: unknown) => live && setLoadError(failure),
-    );
-    return () => {
-      live = false;
-    };
-  }, [path]);
+  const { record: credential, setRecord: setCredential, loadError } = useRecord<CredentialRecord>(path);
 
   if (loadError) return <FormProblem error={loadError} />;
   if (credential === null) return <p role="status">Loading credential {name}…</p>;
@@ -48,11 +36,7 @@ export function CredentialPanel({ name, onChanged, onDeleted }: Props) {
     });
 
   return (
-    <section className="admin-panel" aria-labelledby={`${id}-title`}>
-      <div className="admin-panel-head">
-        <h3 id={`${id}-title`}>Credential {credential.name}</h3>
-        <Link to="/admin/credentials">Close</Link>
-      </div>
+    <AdminPanel title={`Credential ${credential.name}`} close="/admin/credentials">
       <p className="muted">
         Secret: set, encrypted with {credential.algorithm} (key {credential.key_id}) · changed{" "}
         {when(credential.updated_at)}
@@ -70,6 +54,6 @@ export function CredentialPanel({ name, onChanged, onDeleted }: Props) {
         </button>
       </div>
       <Confirm confirmation={confirming} onClose={() => setConfirming(null)} />
-    </section>
+    </AdminPanel>
   );
 }

@@ -1,9 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 
 import { request } from "../api";
 import { FormProblem } from "./FormProblem";
-import { ACTIONS, PRINCIPAL_KINDS, type Action, type PrincipalKind, type ResourceKind } from "./adminApi";
-import { useNames } from "./useNames";
+import { PrincipalFields } from "./PrincipalFields";
+import { ACTIONS, type Action, type PrincipalKind, type ResourceKind } from "./adminApi";
+import { useSubmit } from "./useSubmit";
 
 interface Props {
   kind: ResourceKind;
@@ -17,56 +18,32 @@ export function GrantForm({ kind, name, onGranted }: Props) {
   const [holderKind, setHolderKind] = useState<PrincipalKind>("user");
   const [holder, setHolder] = useState("");
   const [action, setAction] = useState<Action>("run");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const choices = useNames(holderKind === "user" ? "/api/users" : "/api/groups");
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    try {
-      await request("POST", "/api/permissions", {
-        principal_kind: holderKind,
-        principal: holder.trim(),
-        resource_kind: kind,
-        resource_name: name,
-        action,
-      });
-      setHolder("");
-      onGranted();
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, onSubmit } = useSubmit(async () => {
+    await request("POST", "/api/permissions", {
+      principal_kind: holderKind,
+      principal: holder.trim(),
+      resource_kind: kind,
+      resource_name: name,
+      action,
+    });
+    setHolder("");
+    onGranted();
+  });
 
   return (
-    <form className="admin-form" aria-labelledby={`${id}-title`} onSubmit={(event) => void submit(event)}>
+    <form className="admin-form" aria-labelledby={`${id}-title`} onSubmit={onSubmit}>
       <h4 id={`${id}-title`}>
         Grant on {kind.replace("_", " ")} {name}
       </h4>
       <div className="admin-fields admin-row">
-        <label>
-          Holder kind
-          <select value={holderKind} onChange={(event) => setHolderKind(event.target.value as PrincipalKind)}>
-            {PRINCIPAL_KINDS.map((item) => (
-              <option key={item} value={item}>
-                {item}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Holder
-          <input list={`${id}-holders`} value={holder} onChange={(event) => setHolder(event.target.value)} required />
-        </label>
-        <datalist id={`${id}-holders`}>
-          {choices.map((choice) => (
-            <option key={choice} value={choice} />
-          ))}
-        </datalist>
+        <PrincipalFields
+          kindLabel="Holder kind"
+          nameLabel="Holder"
+          kind={holderKind}
+          onKind={setHolderKind}
+          name={holder}
+          onName={setHolder}
+        />
         <label>
           Action
           <select value={action} onChange={(event) => setAction(event.target.value as Action)}>

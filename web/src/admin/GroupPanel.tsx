@@ -1,11 +1,12 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
-import { Link } from "react-router-dom";
+import { useId, useState, type FormEvent } from "react";
 
 import { request } from "../api";
+import { AdminPanel } from "./AdminPanel";
 import { Confirm, type Confirmation } from "./Confirm";
 import { FormProblem } from "./FormProblem";
 import { apiPath, type GroupRecord } from "./adminApi";
 import { useNames } from "./useNames";
+import { useRecord } from "./useRecord";
 
 interface Props {
   name: string;
@@ -17,24 +18,12 @@ interface Props {
  * AUTHENTICATED) have implicit members and cannot be deleted: no control is shown for that. */
 export function GroupPanel({ name, onChanged, onDeleted }: Props) {
   const id = useId();
-  const [group, setGroup] = useState<GroupRecord | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [member, setMember] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
-  const users = useNames(group && !group.builtin ? "/api/users" : null);
   const path = apiPath("/api/groups", name);
-
-  useEffect(() => {
-    let live = true;
-    request<GroupRecord>("GET", path).then(
-      (found) => live && setGroup(found),
-      (failure: unknown) => live && setLoadError(failure),
-    );
-    return () => {
-      live = false;
-    };
-  }, [path]);
+  const { record: group, setRecord: setGroup, loadError } = useRecord<GroupRecord>(path);
+  const users = useNames(group && !group.builtin ? "/api/users" : null);
 
   if (loadError) return <FormProblem error={loadError} />;
   if (group === null) return <p role="status">Loading group {name}…</p>;
@@ -74,11 +63,7 @@ export function GroupPanel({ name, onChanged, onDeleted }: Props) {
     });
 
   return (
-    <section className="admin-panel" aria-labelledby={`${id}-title`}>
-      <div className="admin-panel-head">
-        <h3 id={`${id}-title`}>Group {group.name}</h3>
-        <Link to="/admin/groups">Close</Link>
-      </div>
+    <AdminPanel title={`Group ${group.name}`} close="/admin/groups">
       {group.description && <p>{group.description}</p>}
       {group.builtin ? (
         <p className="muted">
@@ -124,6 +109,6 @@ export function GroupPanel({ name, onChanged, onDeleted }: Props) {
         </>
       )}
       <Confirm confirmation={confirming} onClose={() => setConfirming(null)} />
-    </section>
+    </AdminPanel>
   );
 }

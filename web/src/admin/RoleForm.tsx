@@ -1,8 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 
 import { request } from "../api";
+import { FormButtons, FormNote, TextField } from "./FormParts";
 import { FormProblem, NAME_HINT, isInvalid } from "./FormProblem";
 import { CAPABILITIES, apiPath, type Capability, type RoleRecord } from "./adminApi";
+import { useSubmit } from "./useSubmit";
 
 /** What each capability lets a role's holders do. */
 export const CAPABILITY_WORDS: Record<Capability, string> = {
@@ -26,55 +28,36 @@ export function RoleForm({ role, onSaved, onCancel }: Props) {
   const [name, setName] = useState("");
   const [description, setDescription] = useState(role?.description ?? "");
   const [chosen, setChosen] = useState<Capability[]>(role?.capabilities ?? []);
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-  const [note, setNote] = useState("");
   const fixed = role?.builtin ?? false;
 
   const toggle = (capability: Capability, on: boolean) =>
     setChosen(on ? [...chosen, capability] : chosen.filter((item) => item !== capability));
 
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    setBusy(true);
-    setError(null);
-    setNote("");
-    try {
-      const capabilities = CAPABILITIES.filter((item) => chosen.includes(item));
-      const saved = role
-        ? await request<RoleRecord>("PATCH", apiPath("/api/roles", role.name), {
-            description,
-            ...(fixed ? {} : { capabilities }),
-          })
-        : await request<RoleRecord>("POST", "/api/roles", { name: name.trim(), description, capabilities });
-      if (role) setNote("Saved.");
-      onSaved(saved);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { busy, error, note, onSubmit } = useSubmit(async () => {
+    const capabilities = CAPABILITIES.filter((item) => chosen.includes(item));
+    const saved = role
+      ? await request<RoleRecord>("PATCH", apiPath("/api/roles", role.name), {
+          description,
+          ...(fixed ? {} : { capabilities }),
+        })
+      : await request<RoleRecord>("POST", "/api/roles", { name: name.trim(), description, capabilities });
+    onSaved(saved);
+    return role ? "Saved." : "";
+  });
 
   return (
     <form
       className="admin-form"
       aria-label={role ? `Role ${role.name}` : undefined}
       aria-labelledby={role ? undefined : `${id}-title`}
-      onSubmit={(event) => void submit(event)}
+      onSubmit={onSubmit}
     >
       {!role && <h3 id={`${id}-title`}>New role</h3>}
       <div className="admin-fields">
         {!role && (
-          <label>
-            Name
-            <input value={name} onChange={(event) => setName(event.target.value)} required aria-invalid={isInvalid(error, "name")} />
-          </label>
+          <TextField label="Name" value={name} onChange={setName} required invalid={isInvalid(error, "name")} />
         )}
-        <label>
-          Description
-          <input value={description} onChange={(event) => setDescription(event.target.value)} />
-        </label>
+        <TextField label="Description" value={description} onChange={setDescription} />
       </div>
       <fieldset className="admin-checks" disabled={fixed}>
         <legend>Capabilities{fixed && " (a built-in role's are fixed)"}</legend>
@@ -94,21 +77,8 @@ export function RoleForm({ role, onSaved, onCancel }: Props) {
         labels={{ name: "Name", description: "Description", capabilities: "Capabilities" }}
         hints={{ name: NAME_HINT }}
       />
-      {note && (
-        <p role="status" className="admin-note">
-          {note}
-        </p>
-      )}
-      <div className="admin-actions">
-        <button type="submit" disabled={busy}>
-          {role ? "Save role" : "Create role"}
-        </button>
-        {onCancel && (
-          <button type="button" onClick={onCancel}>
-            Cancel
-          </button>
-        )}
-      </div>
+      <FormNote note={note} />
+      <FormButtons label={role ? "Save role" : "Create role"} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

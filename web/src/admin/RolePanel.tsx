@@ -1,12 +1,13 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
-import { Link } from "react-router-dom";
+import { useState, type FormEvent } from "react";
 
 import { request } from "../api";
+import { AdminPanel } from "./AdminPanel";
 import { Confirm, type Confirmation } from "./Confirm";
 import { FormProblem } from "./FormProblem";
+import { PrincipalFields } from "./PrincipalFields";
 import { RoleForm } from "./RoleForm";
-import { PRINCIPAL_KINDS, apiPath, type PrincipalKind, type RoleRecord } from "./adminApi";
-import { useNames } from "./useNames";
+import { apiPath, type PrincipalKind, type RoleRecord } from "./adminApi";
+import { useRecord } from "./useRecord";
 
 interface Props {
   name: string;
@@ -17,26 +18,12 @@ interface Props {
 /** One role: its capabilities, who holds it (users and groups: give, take away), deleting it
  * (custom roles only). The API keeps at least one administrator: its refusal is shown. */
 export function RolePanel({ name, onChanged, onDeleted }: Props) {
-  const id = useId();
-  const [role, setRole] = useState<RoleRecord | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [kind, setKind] = useState<PrincipalKind>("user");
   const [holder, setHolder] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
-  const choices = useNames(kind === "user" ? "/api/users" : "/api/groups");
   const path = apiPath("/api/roles", name);
-
-  useEffect(() => {
-    let live = true;
-    request<RoleRecord>("GET", path).then(
-      (found) => live && setRole(found),
-      (failure: unknown) => live && setLoadError(failure),
-    );
-    return () => {
-      live = false;
-    };
-  }, [path]);
+  const { record: role, setRecord: setRole, loadError } = useRecord<RoleRecord>(path);
 
   if (loadError) return <FormProblem error={loadError} />;
   if (role === null) return <p role="status">Loading role {name}…</p>;
@@ -84,11 +71,7 @@ export function RolePanel({ name, onChanged, onDeleted }: Props) {
   ];
 
   return (
-    <section className="admin-panel" aria-labelledby={`${id}-title`}>
-      <div className="admin-panel-head">
-        <h3 id={`${id}-title`}>Role {role.name}</h3>
-        <Link to="/admin/roles">Close</Link>
-      </div>
+    <AdminPanel title={`Role ${role.name}`} close="/admin/roles">
       <RoleForm key={role.id} role={role} onSaved={changed} />
       <h4>Holders</h4>
       {holders.length === 0 ? (
@@ -110,25 +93,14 @@ export function RolePanel({ name, onChanged, onDeleted }: Props) {
         </ul>
       )}
       <form className="admin-inline" aria-label={`Give ${role.name}`} onSubmit={(event) => void give(event)}>
-        <label>
-          Give to a
-          <select value={kind} onChange={(event) => setKind(event.target.value as PrincipalKind)}>
-            {PRINCIPAL_KINDS.map((item) => (
-              <option key={item} value={item}>
-                {item}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Named
-          <input list={`${id}-holders`} value={holder} onChange={(event) => setHolder(event.target.value)} required />
-        </label>
-        <datalist id={`${id}-holders`}>
-          {choices.map((choice) => (
-            <option key={choice} value={choice} />
-          ))}
-        </datalist>
+        <PrincipalFields
+          kindLabel="Give to a"
+          nameLabel="Named"
+          kind={kind}
+          onKind={setKind}
+          name={holder}
+          onName={setHolder}
+        />
         <button type="submit">Give role</button>
       </form>
       <FormProblem error={error} labels={{ principal: "Named", principal_kind: "Give to a" }} />
@@ -140,6 +112,6 @@ export function RolePanel({ name, onChanged, onDeleted }: Props) {
         </div>
       )}
       <Confirm confirmation={confirming} onClose={() => setConfirming(null)} />
-    </section>
+    </AdminPanel>
   );
 }

@@ -1,8 +1,10 @@
-import { useId, useState, type FormEvent } from "react";
+import { useId, useState } from "react";
 
 import { request } from "../api";
+import { FormButtons, TextField } from "./FormParts";
 import { FormProblem, NAME_HINT, isInvalid } from "./FormProblem";
 import type { UserRecord } from "./adminApi";
+import { useSubmit } from "./useSubmit";
 
 const LABELS = {
   name: "Name",
@@ -25,35 +27,22 @@ export function UserCreateForm({ onCreated, onCancel }: Props) {
   const [displayName, setDisplayName] = useState("");
   const [email, setEmail] = useState("");
   const [source, setSource] = useState<"local" | "host">("local");
-  const [busy, setBusy] = useState(false);
-  const [error, setError] = useState<unknown>(null);
-
-  const submit = async (event: FormEvent<HTMLFormElement>) => {
-    event.preventDefault();
-    const form = event.currentTarget;
+  const { busy, error, onSubmit } = useSubmit(async (form) => {
     const password = String(new FormData(form).get("password") ?? "");
-    setBusy(true);
-    setError(null);
-    try {
-      const body: Record<string, string> = {
-        name: name.trim(),
-        display_name: displayName,
-        email,
-        auth_source: source,
-      };
-      if (source === "local" && password) body.password = password;
-      const user = await request<UserRecord>("POST", "/api/users", body);
-      form.reset();
-      onCreated(user);
-    } catch (failure) {
-      setError(failure);
-    } finally {
-      setBusy(false);
-    }
-  };
+    const body: Record<string, string> = {
+      name: name.trim(),
+      display_name: displayName,
+      email,
+      auth_source: source,
+    };
+    if (source === "local" && password) body.password = password;
+    const user = await request<UserRecord>("POST", "/api/users", body);
+    form.reset();
+    onCreated(user);
+  });
 
   return (
-    <form className="admin-form" aria-labelledby={`${id}-title`} onSubmit={(event) => void submit(event)}>
+    <form className="admin-form" aria-labelledby={`${id}-title`} onSubmit={onSubmit}>
       <h3 id={`${id}-title`}>New user</h3>
       <div className="admin-fields">
         <div className="admin-field">
@@ -72,14 +61,8 @@ export function UserCreateForm({ onCreated, onCancel }: Props) {
             {NAME_HINT}
           </span>
         </div>
-        <label>
-          Display name
-          <input value={displayName} onChange={(event) => setDisplayName(event.target.value)} />
-        </label>
-        <label>
-          Email
-          <input type="email" value={email} onChange={(event) => setEmail(event.target.value)} />
-        </label>
+        <TextField label="Display name" value={displayName} onChange={setDisplayName} />
+        <TextField label="Email" type="email" value={email} onChange={setEmail} />
         <label>
           Signs in with
           <select value={source} onChange={(event) => setSource(event.target.value as "local" | "host")}>
@@ -100,14 +83,7 @@ export function UserCreateForm({ onCreated, onCancel }: Props) {
         )}
       </div>
       <FormProblem error={error} labels={LABELS} hints={{ name: NAME_HINT }} />
-      <div className="admin-actions">
-        <button type="submit" disabled={busy}>
-          {busy ? "Creating…" : "Create user"}
-        </button>
-        <button type="button" onClick={onCancel}>
-          Cancel
-        </button>
-      </div>
+      <FormButtons label={busy ? "Creating…" : "Create user"} busy={busy} onCancel={onCancel} />
     </form>
   );
 }

@@ -1,11 +1,14 @@
-import { useEffect, useId, useState, type FormEvent } from "react";
+import { useState, type FormEvent } from "react";
 import { Link } from "react-router-dom";
 
 import { request, type Me } from "../api";
+import { AdminPanel } from "./AdminPanel";
 import { Confirm, type Confirmation } from "./Confirm";
+import { FormNote, TextField } from "./FormParts";
 import { FormProblem } from "./FormProblem";
 import { UserPassword } from "./UserPassword";
 import { apiPath, when, type UserRecord } from "./adminApi";
+import { useRecord } from "./useRecord";
 
 interface Props {
   name: string;
@@ -17,31 +20,17 @@ interface Props {
 /** One user: display name and email, enable / disable, password, delete. Administrators
  * cannot disable or delete themselves (the API refuses): those controls are not shown. */
 export function UserEditor({ name, me, onChanged, onDeleted }: Props) {
-  const id = useId();
-  const [user, setUser] = useState<UserRecord | null>(null);
-  const [loadError, setLoadError] = useState<unknown>(null);
   const [displayName, setDisplayName] = useState("");
   const [email, setEmail] = useState("");
   const [error, setError] = useState<unknown>(null);
   const [note, setNote] = useState("");
   const [confirming, setConfirming] = useState<Confirmation | null>(null);
   const self = name === me.user.name;
-
-  useEffect(() => {
-    let live = true;
-    request<UserRecord>("GET", apiPath("/api/users", name)).then(
-      (found) => {
-        if (!live) return;
-        setUser(found);
-        setDisplayName(found.display_name);
-        setEmail(found.email);
-      },
-      (failure: unknown) => live && setLoadError(failure),
-    );
-    return () => {
-      live = false;
-    };
-  }, [name]);
+  const fill = (found: UserRecord) => {
+    setDisplayName(found.display_name);
+    setEmail(found.email);
+  };
+  const { record: user, setRecord: setUser, loadError } = useRecord<UserRecord>(apiPath("/api/users", name), fill);
 
   if (loadError) return <FormProblem error={loadError} />;
   if (user === null) return <p role="status">Loading user {name}…</p>;
@@ -76,11 +65,7 @@ export function UserEditor({ name, me, onChanged, onDeleted }: Props) {
     });
 
   return (
-    <section className="admin-panel" aria-labelledby={`${id}-title`}>
-      <div className="admin-panel-head">
-        <h3 id={`${id}-title`}>User {user.name}</h3>
-        <Link to="/admin/users">Close</Link>
-      </div>
+    <AdminPanel title={`User ${user.name}`} close="/admin/users">
       <p className="muted">
         {user.disabled ? "Disabled" : "Enabled"} · signs in with{" "}
         {user.auth_source === "local" ? "a Baton password" : "their host account"} · created{" "}
@@ -89,14 +74,8 @@ export function UserEditor({ name, me, onChanged, onDeleted }: Props) {
       </p>
       <form className="admin-form" aria-label={`Details of ${user.name}`} onSubmit={save}>
         <div className="admin-fields">
-          <label>
-            Display name
-            <input value={displayName} onChange={(event) => setDisplayName(event.target.value)} />
-          </label>
-          <label>
-            Email
-            <input type="email" value={email} onChange={(event) => setEmail(event.target.value)} />
-          </label>
+          <TextField label="Display name" value={displayName} onChange={setDisplayName} />
+          <TextField label="Email" type="email" value={email} onChange={setEmail} />
         </div>
         <div className="admin-actions">
           <button type="submit">Save</button>
@@ -117,14 +96,10 @@ export function UserEditor({ name, me, onChanged, onDeleted }: Props) {
           )}
         </div>
         <FormProblem error={error} labels={{ display_name: "Display name", email: "Email" }} />
-        {note && (
-          <p role="status" className="admin-note">
-            {note}
-          </p>
-        )}
+        <FormNote note={note} />
       </form>
       {user.auth_source === "local" && <UserPassword name={user.name} />}
       <Confirm confirmation={confirming} onClose={() => setConfirming(null)} />
-    </section>
+    </AdminPanel>
   );
 }

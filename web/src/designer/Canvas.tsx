@@ -52,7 +52,9 @@ export function Canvas({ doc, issues, selection, readOnly, onChange, onSelect, o
     () =>
       doc.nodes.map((node, index) => {
         const found = issues[node.id];
-        const problems = found ? `, ${found.errors} errors, ${found.warnings} warnings` : "";
+        const problems = found
+          ? `, ${counted(found.errors, "error")}, ${counted(found.warnings, "warning")}`
+          : "";
         return {
           id: node.id,
           type: "job",
@@ -180,4 +182,9 @@ export function Canvas({ doc, issues, selection, readOnly, onChange, onSelect, o
       </ReactFlow>
     </div>
   );
+}
+
+/** "1 error", "2 errors", "0 warnings". */
+function counted(count: number, noun: string): string {
+  return `${count} ${noun}${count === 1 ? "" : "s"}`;
 }

@@ -2,7 +2,8 @@ import { configure, fireEvent, screen, waitFor, within } from "@testing-library/
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
-import { CATALOG, DESIGNER, fakeApi, jobView, renderAt, Reply, stubReactFlow } from "./testing";
+import { stubReactFlow } from "../test/reactFlow";
+import { CATALOG, DESIGNER, fakeApi, jobView, renderAt, Reply } from "./testing";
 import type { JobDocument } from "./types";
 
 beforeAll(() => {
@@ -161,8 +162,8 @@ describe("the job designer", { timeout: 30000 }, () => {
     renderAt("/jobs/demo");
 
     expect(await screen.findByText(/1 error, 1 warning/)).toBeInTheDocument();
-    await waitFor(() => expect(canvasNode("add")).toHaveAttribute("aria-label", "program node add, 1 errors, 0 warnings"));
-    expect(canvasNode("done")).toHaveAttribute("aria-label", "command node done, 0 errors, 1 warnings");
+    await waitFor(() => expect(canvasNode("add")).toHaveAttribute("aria-label", "program node add, 1 error, 0 warnings"));
+    expect(canvasNode("done")).toHaveAttribute("aria-label", "command node done, 0 errors, 1 warning");
     expect(canvasNode("check")).toHaveAttribute("aria-label", "if node check");
     expect(within(canvasNode("add")).getByLabelText("1 issue")).toBeInTheDocument();
 
@@ -180,7 +181,7 @@ describe("the job designer", { timeout: 30000 }, () => {
       }),
     });
     renderAt("/jobs/demo");
-    await waitFor(() => expect(canvasNode("check")).toHaveAttribute("aria-label", "if node check, 1 errors, 0 warnings"));
+    await waitFor(() => expect(canvasNode("check")).toHaveAttribute("aria-label", "if node check, 1 error, 0 warnings"));
     expect(screen.getByRole("row", { name: /invalid_document check String should have/ })).toBeInTheDocument();
   });
 

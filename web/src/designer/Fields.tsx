@@ -2,6 +2,30 @@
 
 import { useEffect, useId, useState, type ReactNode } from "react";
 
+/** A field's frame: its label, the control (given its id and its hint's id), the hint. */
+function Field({
+  label,
+  hint,
+  children,
+}: {
+  label: string;
+  hint?: ReactNode;
+  children: (id: string, hintId: string | undefined) => ReactNode;
+}) {
+  const id = useId();
+  return (
+    <div className="designer-field">
+      <label htmlFor={id}>{label}</label>
+      {children(id, hint ? `${id}-hint` : undefined)}
+      {hint && (
+        <span id={`${id}-hint`} className="designer-hint">
+          {hint}
+        </span>
+      )}
+    </div>
+  );
+}
+
 interface Base {
   label: string;
   readOnly?: boolean;
@@ -17,26 +41,21 @@ export function TextField({
   list,
   code,
 }: Base & { value: string; onChange: (value: string) => void; list?: string; code?: boolean }) {
-  const id = useId();
   return (
-    <div className="designer-field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        value={value}
-        readOnly={readOnly}
-        list={list}
-        className={code ? "designer-code" : undefined}
-        spellCheck={code ? false : undefined}
-        onChange={(event) => onChange(event.target.value)}
-      />
-      {hint && (
-        <span id={`${id}-hint`} className="designer-hint">
-          {hint}
-        </span>
+    <Field label={label} hint={hint}>
+      {(id, hintId) => (
+        <input
+          id={id}
+          aria-describedby={hintId}
+          value={value}
+          readOnly={readOnly}
+          list={list}
+          className={code ? "designer-code" : undefined}
+          spellCheck={code ? false : undefined}
+          onChange={(event) => onChange(event.target.value)}
+        />
       )}
-    </div>
+    </Field>
   );
 }
 
@@ -55,7 +74,6 @@ export function NumberField({
   min?: number;
   step?: number;
 }) {
-  const id = useId();
   const [text, setText] = useState(value == null ? "" : String(value));
   useEffect(() => {
     // Keep what is typed while it says the same number ("1." is 1); else show the value.
@@ -65,28 +83,24 @@ export function NumberField({
     });
   }, [value]);
   return (
-    <div className="designer-field">
-      <label htmlFor={id}>{label}</label>
-      <input
-        id={id}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        type="number"
-        value={text}
-        min={min}
-        step={step ?? "any"}
-        readOnly={readOnly}
-        onChange={(event) => {
-          setText(event.target.value);
-          if (event.target.value === "") onChange(null);
-          else if (!Number.isNaN(event.target.valueAsNumber)) onChange(event.target.valueAsNumber);
-        }}
-      />
-      {hint && (
-        <span id={`${id}-hint`} className="designer-hint">
-          {hint}
-        </span>
+    <Field label={label} hint={hint}>
+      {(id, hintId) => (
+        <input
+          id={id}
+          aria-describedby={hintId}
+          type="number"
+          value={text}
+          min={min}
+          step={step ?? "any"}
+          readOnly={readOnly}
+          onChange={(event) => {
+            setText(event.target.value);
+            if (event.target.value === "") onChange(null);
+            else if (!Number.isNaN(event.target.valueAsNumber)) onChange(event.target.valueAsNumber);
+          }}
+        />
       )}
-    </div>
+    </Field>
   );
 }
 
@@ -102,32 +116,27 @@ export function SelectField({
   options: readonly (string | [string, string])[];
   onChange: (value: string) => void;
 }) {
-  const id = useId();
   return (
-    <div className="designer-field">
-      <label htmlFor={id}>{label}</label>
-      <select
-        id={id}
-        aria-describedby={hint ? `${id}-hint` : undefined}
-        value={value}
-        disabled={readOnly}
-        onChange={(event) => onChange(event.target.value)}
-      >
-        {options.map((option) => {
-          const [key, text] = typeof option === "string" ? [option, option] : option;
-          return (
-            <option key={key} value={key}>
-              {text}
-            </option>
-          );
-        })}
-      </select>
-      {hint && (
-        <span id={`${id}-hint`} className="designer-hint">
-          {hint}
-        </span>
+    <Field label={label} hint={hint}>
+      {(id, hintId) => (
+        <select
+          id={id}
+          aria-describedby={hintId}
+          value={value}
+          disabled={readOnly}
+          onChange={(event) => onChange(event.target.value)}
+        >
+          {options.map((option) => {
+            const [key, text] = typeof option === "string" ? [option, option] : option;
+            return (
+              <option key={key} value={key}>
+                {text}
+              </option>
+            );
+          })}
+        </select>
       )}
-    </div>
+    </Field>
   );
 }
 

@@ -2,37 +2,15 @@ import { configure, render, screen, waitFor, within } from "@testing-library/rea
 import userEvent from "@testing-library/user-event";
 import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 
+import { json, stubFetch } from "../test/fakeApi";
+import { stubReactFlow } from "../test/reactFlow";
 import { History } from "./History";
 import type { JobDocument } from "./types";
 
 // A busy machine (the whole suite at once) can take more than a second to settle.
 configure({ asyncUtilTimeout: 4000 });
 
-// React Flow measures its nodes and edge labels: jsdom needs a ResizeObserver, a
-// DOMMatrixReadOnly, element sizes and SVG boxes.
-beforeAll(() => {
-  class ResizeObserverShim {
-    constructor(private readonly callback: ResizeObserverCallback) {}
-    observe(target: Element) {
-      this.callback([{ target } as ResizeObserverEntry], this as unknown as ResizeObserver);
-    }
-    unobserve() {}
-    disconnect() {}
-  }
-  class DOMMatrixShim {
-    m22 = 1;
-  }
-  globalThis.ResizeObserver = ResizeObserverShim as unknown as typeof ResizeObserver;
-  (globalThis as { DOMMatrixReadOnly?: unknown }).DOMMatrixReadOnly = DOMMatrixShim;
-  Object.defineProperty(SVGElement.prototype, "getBBox", {
-    configurable: true,
-    value: () => ({ x: 0, y: 0, width: 40, height: 12 }),
-  });
-  Object.defineProperties(HTMLElement.prototype, {
-    offsetHeight: { configurable: true, get: () => 60 },
-    offsetWidth: { configurable: true, get: () => 160 },
-  });
-});
+beforeAll(() => stubReactFlow());
 
 afterEach(() => {
   vi.unstubAllGlobals();
@@ -90,10 +68,8 @@ interface Call {
 function server(options: { versionsStatus?: number } = {}) {
   const calls: Call[] = [];
   let latest = 3;
-  const json = (body: unknown, status = 200) => new Response(JSON.stringify(body), { status });
-  const fetch = vi.fn(async (url: string, init?: RequestInit) => {
-    const method = init?.method ?? "GET";
-    calls.push({ method, url, body: init?.body ? JSON.parse(String(init.body)) : undefined });
+  stubFetch(({ method, url, body }) => {
+    calls.push({ method, url, body });
     const path = new URL(url, "http://x");
     if (path.pathname === "/api/jobs/demo/versions") {
       if (options.versionsStatus) {
@@ -124,9 +100,8 @@ function server(options: { versionsStatus?: number } = {}) {
       latest += 1;
       return json({ name: "demo", version: latest, created: false, issues: [], valid: true });
     }
-    return json({ error: "not_found", detail: `no route ${path.pathname}` }, 404);
+    return undefined;
   });
-  vi.stubGlobal("fetch", fetch);
   return calls;
 }
 

@@ -1,9 +1,8 @@
 // Editors of a node's lists and maps: a command's argument vector, an expression node's
 // assignments and slots, a command's environment.
 
-import { useState } from "react";
-
 import { BindingInput } from "./BindingInput";
+import { NewEntry, RemoveEntry } from "./EntryButtons";
 import type { ScopeEntry } from "./scope";
 
 interface ArgvProps {
@@ -65,8 +64,6 @@ interface MapProps {
 
 /** Named expressions (assignments, slots, environment variables). */
 export function MapEditor({ legend, noun, entries, onChange, scope, readOnly, valid, initial }: MapProps) {
-  const [name, setName] = useState("");
-  const fits = valid(name) && !(name in entries);
   return (
     <fieldset className="designer-fieldset">
       <legend>{legend}</legend>
@@ -81,35 +78,20 @@ export function MapEditor({ legend, noun, entries, onChange, scope, readOnly, va
             readOnly={readOnly}
           />
           {!readOnly && (
-            <button
-              type="button"
-              className="designer-small"
-              aria-label={`Remove ${noun} ${key}`}
-              onClick={() => onChange(Object.fromEntries(Object.entries(entries).filter(([k]) => k !== key)))}
-            >
-              Remove
-            </button>
+            <RemoveEntry
+              noun={noun}
+              entry={key}
+              onRemove={() => onChange(Object.fromEntries(Object.entries(entries).filter(([k]) => k !== key)))}
+            />
           )}
         </div>
       ))}
       {!readOnly && (
-        <div className="designer-row">
-          <label className="designer-field">
-            <span>New {noun}</span>
-            <input value={name} onChange={(event) => setName(event.target.value)} />
-          </label>
-          <button
-            type="button"
-            className="designer-small"
-            disabled={!fits}
-            onClick={() => {
-              onChange({ ...entries, [name]: initial });
-              setName("");
-            }}
-          >
-            Add {noun}
-          </button>
-        </div>
+        <NewEntry
+          noun={noun}
+          accepts={(name) => valid(name) && !(name in entries)}
+          onAdd={(name) => onChange({ ...entries, [name]: initial })}
+        />
       )}
     </fieldset>
   );

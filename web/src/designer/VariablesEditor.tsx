@@ -1,6 +1,5 @@
-import { useState } from "react";
-
 import { BindingInput } from "./BindingInput";
+import { NewEntry, RemoveEntry } from "./EntryButtons";
 import { IDENTIFIER, withField } from "./document";
 import type { ScopeEntry } from "./scope";
 import type { Variable } from "./types";
@@ -52,8 +51,6 @@ interface Props<V extends Variable> {
 /** A job's typed variables (inputs, variables, outputs): name, type, required, default. */
 export function VariablesEditor<V extends Variable & { value?: string }>(props: Props<V>) {
   const { legend, noun, variables, onChange, readOnly, valueScope, withRequired } = props;
-  const [name, setName] = useState("");
-  const fits = IDENTIFIER.test(name) && !(name in variables);
   const set = (key: string, variable: V) => onChange({ ...variables, [key]: variable });
   const setField = (key: string, field: string, value: unknown) => set(key, withField(variables[key], field, value));
   const remove = (key: string) => onChange(Object.fromEntries(Object.entries(variables).filter(([k]) => k !== key)));
@@ -102,36 +99,15 @@ export function VariablesEditor<V extends Variable & { value?: string }>(props: 
               <span>Required</span>
             </label>
           )}
-          {!readOnly && (
-            <button
-              type="button"
-              className="designer-small"
-              aria-label={`Remove ${noun} ${key}`}
-              onClick={() => remove(key)}
-            >
-              Remove
-            </button>
-          )}
+          {!readOnly && <RemoveEntry noun={noun} entry={key} onRemove={() => remove(key)} />}
         </div>
       ))}
       {!readOnly && (
-        <div className="designer-row">
-          <label className="designer-field">
-            <span>New {noun}</span>
-            <input value={name} onChange={(event) => setName(event.target.value)} />
-          </label>
-          <button
-            type="button"
-            className="designer-small"
-            disabled={!fits}
-            onClick={() => {
-              set(name, (valueScope ? { value: "null" } : {}) as V);
-              setName("");
-            }}
-          >
-            Add {noun}
-          </button>
-        </div>
+        <NewEntry
+          noun={noun}
+          accepts={(name) => IDENTIFIER.test(name) && !(name in variables)}
+          onAdd={(name) => set(name, (valueScope ? { value: "null" } : {}) as V)}
+        />
       )}
     </fieldset>
   );

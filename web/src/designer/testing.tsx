@@ -1,35 +1,14 @@
-// Test doubles for the designer's Vitest tests: what jsdom lacks for React Flow, a fake API
+// Test doubles for the designer's Vitest tests (React Flow's stubs are in ../test/reactFlow): a fake API
 // answering by "METHOD /path", and the designer rendered at an address.
 
 import { render } from "@testing-library/react";
 import { MemoryRouter, Route, Routes, useParams } from "react-router-dom";
-import { vi } from "vitest";
 
 import type { Me } from "../api";
+import { json, stubFetch } from "../test/fakeApi";
 import { Designer } from "./Designer";
 import { Jobs } from "./Jobs";
 import type { JobDocument, JobView, Ports } from "./types";
-
-/** React Flow measures its pane and nodes: give jsdom sizes and the observers it uses. */
-export function stubReactFlow(): void {
-  class Observer {
-    constructor(private readonly callback: ResizeObserverCallback) {}
-    observe(target: Element) {
-      this.callback([{ target } as ResizeObserverEntry], this as unknown as ResizeObserver);
-    }
-    unobserve() {}
-    disconnect() {}
-  }
-  class Matrix {
-    m22 = 1;
-  }
-  Object.assign(globalThis, { ResizeObserver: Observer, DOMMatrixReadOnly: Matrix });
-  Object.assign(SVGElement.prototype, { getBBox: () => ({ x: 0, y: 0, width: 40, height: 12 }) });
-  Object.defineProperties(HTMLElement.prototype, {
-    offsetHeight: { configurable: true, get: () => 60 },
-    offsetWidth: { configurable: true, get: () => 160 },
-  });
-}
 
 export interface Call {
   method: string;
@@ -51,23 +30,15 @@ export class Reply {
  * function of the call; anything else is a 404. Returns the calls made. */
 export function fakeApi(routes: Record<string, Answer>): Call[] {
   const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (url: string, init?: RequestInit) => {
-      const method = init?.method ?? "GET";
-      const path = url.split("?")[0];
-      const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
-      const call = { method, path: url, body };
-      calls.push(call);
-      const route = routes[`${method} ${decodeURIComponent(path)}`];
-      if (route === undefined) {
-        return new Response(JSON.stringify({ error: "not_found", detail: `no ${method} ${path}` }), { status: 404 });
-      }
-      const answer = typeof route === "function" ? (route as (call: Call) => unknown)(call) : route;
-      const reply = answer instanceof Reply ? answer : new Reply(200, answer);
-      return new Response(JSON.stringify(reply.body), { status: reply.status });
-    }),
-  );
+  stubFetch(({ method, url, path, body }) => {
+    const call = { method, path: url, body };
+    calls.push(call);
+    const route = routes[`${method} ${decodeURIComponent(path)}`];
+    if (route === undefined) return undefined;
+    const answer = typeof route === "function" ? (route as (call: Call) => unknown)(call) : route;
+    const reply = answer instanceof Reply ? answer : new Reply(200, answer);
+    return json(reply.body, reply.status);
+  });
   return calls;
 }
 

@@ -1,7 +1,9 @@
-import { Problem } from "../components/Problem";
-import { ConfirmAction } from "./ConfirmAction";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { byState } from "./format";
+import { LoadedView } from "./LoadedView";
+import { CHANGE } from "./looks";
 import { paths } from "./operatorApi";
+import { Table } from "./Table";
 import type { Act, DefinitionView, RefreshResult } from "./types";
 import type { Loaded } from "./useOperatorData";
 
@@ -29,8 +31,9 @@ function Switch({
 }) {
   const name = definition.name;
   return (
-    <ConfirmAction
+    <ConfirmButton
       label={label}
+      look={CHANGE}
       target={name}
       question={question}
       onConfirm={() =>
@@ -50,13 +53,13 @@ export function DefinitionsTable({
   definitions: Loaded<DefinitionView[]>;
   act: Act;
 }) {
-  const list = definitions.value;
   return (
     <section aria-labelledby="operator-definitions-title">
       <div className="operator-heading">
         <h2 id="operator-definitions-title">Server definitions</h2>
-        <ConfirmAction
+        <ConfirmButton
           label="Refresh definitions"
+          look={CHANGE}
           target="from the registry"
           question="Read every server definition again from the registry?"
           onConfirm={() =>
@@ -68,95 +71,81 @@ export function DefinitionsTable({
           }
         />
       </div>
-      <Problem error={definitions.error} />
-      {list === null ? (
-        definitions.error ? null : <p role="status">Loading definitions…</p>
-      ) : list.length === 0 ? (
-        <p>This host runs no server definition.</p>
-      ) : (
-        <div className="operator-scroll">
-          <table>
-            <thead>
-              <tr>
-                <th scope="col">Definition</th>
-                <th scope="col">Service</th>
-                <th scope="col">Kind</th>
-                <th scope="col">Condition</th>
-                <th scope="col">Servers</th>
-                <th scope="col">Waiting</th>
-                <th scope="col">Actions</th>
-              </tr>
-            </thead>
-            <tbody>
-              {list.map((definition) => {
-                const name = definition.name;
-                return (
-                  <tr key={name}>
-                    <th scope="row">{name}</th>
-                    <td>{definition.service ?? "—"}</td>
-                    <td>{definition.kind}</td>
-                    <td>
-                      <span className={definition.failed ? "error" : undefined}>
-                        {condition(definition)}
-                      </span>
-                      {definition.problem && <div className="error">{definition.problem}</div>}
-                    </td>
-                    <td>{byState(definition.states)}</td>
-                    <td>{definition.waiting}</td>
-                    <td>
-                      <div className="operator-actions">
-                        {definition.paused ? (
-                          <Switch
-                            definition={definition}
-                            verb="resume"
-                            label="Resume"
-                            question={`Resume ${name}?`}
-                            act={act}
-                          />
-                        ) : (
-                          <Switch
-                            definition={definition}
-                            verb="pause"
-                            label="Pause"
-                            question={`Pause ${name}? New clients wait.`}
-                            act={act}
-                          />
-                        )}
-                        {definition.quiesced ? (
-                          <Switch
-                            definition={definition}
-                            verb="unquiesce"
-                            label="Unquiesce"
-                            question={`Undo quiesce on ${name}?`}
-                            act={act}
-                          />
-                        ) : (
-                          <Switch
-                            definition={definition}
-                            verb="quiesce"
-                            label="Quiesce"
-                            question={`Quiesce ${name}? Its servers stop once their clients left.`}
-                            act={act}
-                          />
-                        )}
-                        {definition.failed !== null && (
-                          <Switch
-                            definition={definition}
-                            verb="reset"
-                            label="Reset"
-                            question={`Reset ${name}? Its servers start again.`}
-                            act={act}
-                          />
-                        )}
-                      </div>
-                    </td>
-                  </tr>
-                );
-              })}
-            </tbody>
-          </table>
-        </div>
-      )}
+      <LoadedView
+        loaded={definitions}
+        loading="Loading definitions…"
+        empty={<p>This host runs no server definition.</p>}
+      >
+        {(list) => (
+          <Table columns={["Definition", "Service", "Kind", "Condition", "Servers", "Waiting", "Actions"]}>
+            {list.map((definition) => {
+              const name = definition.name;
+              return (
+                <tr key={name}>
+                  <th scope="row">{name}</th>
+                  <td>{definition.service ?? "—"}</td>
+                  <td>{definition.kind}</td>
+                  <td>
+                    <span className={definition.failed ? "error" : undefined}>
+                      {condition(definition)}
+                    </span>
+                    {definition.problem && <div className="error">{definition.problem}</div>}
+                  </td>
+                  <td>{byState(definition.states)}</td>
+                  <td>{definition.waiting}</td>
+                  <td>
+                    <div className="operator-actions">
+                      {definition.paused ? (
+                        <Switch
+                          definition={definition}
+                          verb="resume"
+                          label="Resume"
+                          question={`Resume ${name}?`}
+                          act={act}
+                        />
+                      ) : (
+                        <Switch
+                          definition={definition}
+                          verb="pause"
+                          label="Pause"
+                          question={`Pause ${name}? New clients wait.`}
+                          act={act}
+                        />
+                      )}
+                      {definition.quiesced ? (
+                        <Switch
+                          definition={definition}
+                          verb="unquiesce"
+                          label="Unquiesce"
+                          question={`Undo quiesce on ${name}?`}
+                          act={act}
+                        />
+                      ) : (
+                        <Switch
+                          definition={definition}
+                          verb="quiesce"
+                          label="Quiesce"
+                          question={`Quiesce ${name}? Its servers stop once their clients left.`}
+                          act={act}
+                        />
+                      )}
+                      {definition.failed !== null && (
+                        <Switch
+                          definition={definition}
+                          verb="reset"
+                          label="Reset"
+                          question={`Reset ${name}? Its servers start again.`}
+                          act={act}
+                        />
+                      )}
+                    </div>
+                  </td>
+                </tr>
+              );
+            })}
+          </Table>
+        )}
+      </LoadedView>
     </section>
   );
 }

@@ -9,7 +9,6 @@ import {
   YAxis,
 } from "recharts";
 
-import { Problem } from "../components/Problem";
 import {
   TOTAL,
   chartPoints,
@@ -19,6 +18,7 @@ import {
   type ChartPoint,
 } from "./chartData";
 import { clock, duration } from "./format";
+import { LoadedView } from "./LoadedView";
 import type { DispatcherHistory } from "./types";
 import type { Loaded } from "./useOperatorData";
 
@@ -68,52 +68,51 @@ export function HistoryChart({ history }: { history: Loaded<DispatcherHistory> }
           </select>
         </label>
       </div>
-      <Problem error={history.error} />
-      {value === null ? (
-        history.error ? null : <p role="status">Loading the history…</p>
-      ) : (
-        <figure className="operator-chart" aria-labelledby={captionId}>
-          <figcaption id={captionId}>{caption(scope, points, value.interval)}</figcaption>
-          <ComposedChart
-            responsive
-            style={{ width: "100%", height: 280 }}
-            data={points}
-            margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
-          >
-            <CartesianGrid strokeDasharray="3 3" />
-            <XAxis
-              dataKey="time"
-              type="number"
-              scale="time"
-              domain={["dataMin", "dataMax"]}
-              tickFormatter={minutes}
-            />
-            <YAxis yAxisId="rate" allowDecimals />
-            <YAxis yAxisId="queue" orientation="right" allowDecimals={false} />
-            <Tooltip labelFormatter={(time) => clock(Number(time))} />
-            <Legend />
-            <Line
-              yAxisId="rate"
-              dataKey="rate"
-              name="Requests per second (left axis)"
-              stroke="#0b5cad"
-              strokeWidth={2}
-              dot={dot}
-              isAnimationActive={false}
-            />
-            <Line
-              yAxisId="queue"
-              dataKey="queue"
-              name="Queue length (right axis)"
-              type="stepAfter"
-              stroke="#c2410c"
-              strokeWidth={2}
-              dot={dot}
-              isAnimationActive={false}
-            />
-          </ComposedChart>
-        </figure>
-      )}
+      <LoadedView loaded={history} loading="Loading the history…">
+        {(loaded) => (
+          <figure className="operator-chart" aria-labelledby={captionId}>
+            <figcaption id={captionId}>{caption(scope, points, loaded.interval)}</figcaption>
+            <ComposedChart
+              responsive
+              style={{ width: "100%", height: 280 }}
+              data={points}
+              margin={{ top: 8, right: 16, bottom: 8, left: 8 }}
+            >
+              <CartesianGrid strokeDasharray="3 3" />
+              <XAxis
+                dataKey="time"
+                type="number"
+                scale="time"
+                domain={["dataMin", "dataMax"]}
+                tickFormatter={minutes}
+              />
+              <YAxis yAxisId="rate" allowDecimals />
+              <YAxis yAxisId="queue" orientation="right" allowDecimals={false} />
+              <Tooltip labelFormatter={(time) => clock(Number(time))} />
+              <Legend />
+              <Line
+                yAxisId="rate"
+                dataKey="rate"
+                name="Requests per second (left axis)"
+                stroke="#0b5cad"
+                strokeWidth={2}
+                dot={dot}
+                isAnimationActive={false}
+              />
+              <Line
+                yAxisId="queue"
+                dataKey="queue"
+                name="Queue length (right axis)"
+                type="stepAfter"
+                stroke="#c2410c"
+                strokeWidth={2}
+                dot={dot}
+                isAnimationActive={false}
+              />
+            </ComposedChart>
+          </figure>
+        )}
+      </LoadedView>
     </section>
   );
 }

@@ -1,7 +1,8 @@
 import type { Me } from "../api";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { Problem } from "../components/Problem";
-import { ConfirmAction } from "./ConfirmAction";
 import { clock, duration } from "./format";
+import { CHANGE } from "./looks";
 import type { SessionView } from "./types";
 import type { Loaded } from "./useOperatorData";
 
@@ -41,8 +42,9 @@ export function SessionBar({ me, session, onTake, onRelease }: SessionBarProps) 
           release it or it lapses ({duration(view.lapse_seconds)} without an action).
         </span>
         {administer && (
-          <ConfirmAction
+          <ConfirmButton
             label="Take over"
+            look={CHANGE}
             target="the operator session"
             question={`Take the operator session from ${view.holder}? This is audited.`}
             onConfirm={() => onTake(true)}

@@ -1,8 +1,7 @@
 // A stand-in for the control plane in the console's component tests: answers by method and
 // path, and remembers every call.
 
-import { vi } from "vitest";
-
+import { json, stubFetch } from "../test/fakeApi";
 import type {
   DefinitionView,
   DispatcherHistory,
@@ -115,29 +114,15 @@ export function healthy(session: SessionView = FREE): Route {
 /** Stub `fetch` with `routes` (the first that answers wins; 404 otherwise); the calls made. */
 export function stubApi(...routes: Route[]): Call[] {
   const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: string, init?: RequestInit) => {
-      const url = new URL(input, "http://console.test");
-      const call: Call = {
-        method: init?.method ?? "GET",
-        path: url.pathname,
-        body: typeof init?.body === "string" ? JSON.parse(init.body) : undefined,
-      };
-      calls.push(call);
-      for (const route of routes) {
-        const answer = route(call);
-        if (answer !== undefined) {
-          return new Response(answer.body === undefined ? null : JSON.stringify(answer.body), {
-            status: answer.status,
-          });
-        }
-      }
-      return new Response(JSON.stringify({ error: "not_found", detail: `no ${call.path}` }), {
-        status: 404,
-      });
-    }),
-  );
+  stubFetch(({ method, path, body }) => {
+    const call: Call = { method, path, body };
+    calls.push(call);
+    for (const route of routes) {
+      const answer = route(call);
+      if (answer !== undefined) return json(answer.body, answer.status);
+    }
+    return undefined;
+  });
   return calls;
 }
 

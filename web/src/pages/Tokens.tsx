@@ -1,8 +1,8 @@
 import { useCallback, useEffect, useState, type FormEvent } from "react";
 
 import { request, type Me, type Page } from "../api";
+import { ConfirmButton } from "../components/ConfirmButton";
 import { Problem } from "../components/Problem";
-import { Confirm } from "../workspaces/Confirm";
 import { CopyButton } from "../workspaces/CopyButton";
 import "../workspaces/workspaces.css";
 
@@ -248,10 +248,11 @@ export function Tokens({ me }: { me: Me }) {
                   <td>{status(token)}</td>
                   <td>
                     {status(token) === "Active" && (
-                      <Confirm
+                      <ConfirmButton
                         label="Revoke"
-                        name={`Revoke token ${token.name}`}
+                        target={`token ${token.name}`}
                         question={`Revoke “${token.name}”? Whatever uses it stops working.`}
+                        groupName={`Revoke “${token.name}”? Whatever uses it stops working.`}
                         confirm="Revoke token"
                         onConfirm={() => revoke(token)}
                       />

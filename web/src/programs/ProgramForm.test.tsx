@@ -3,27 +3,13 @@ import userEvent from "@testing-library/user-event";
 import { afterEach, describe, expect, it, vi } from "vitest";
 
 import { ProgramForm } from "./ProgramForm";
-import type { Parameter, ProgramDetail } from "./types";
+import { parameter } from "./testing";
+import type { ProgramDetail } from "./types";
 
 afterEach(() => vi.unstubAllGlobals());
 
-function integer(name: string): Parameter {
-  return {
-    name,
-    type: "integer",
-    items: null,
-    choices: [],
-    nullable: false,
-    annotation: "int",
-    note: "",
-    kind: "positional_or_keyword",
-    required: true,
-    has_default: false,
-    default_known: false,
-    default: null,
-    description: `the ${name}`,
-  };
-}
+const integer = (name: string) =>
+  parameter({ name, type: "integer", annotation: "int", description: `the ${name}` });
 
 const ADD: ProgramDetail = {
   name: "sample.add",

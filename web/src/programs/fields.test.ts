@@ -1,26 +1,7 @@
 import { describe, expect, it } from "vitest";
 
 import { brokerFields, brokerLink, controlOf, initialValue, problemOf } from "./fields";
-import type { Parameter } from "./types";
-
-function parameter(fields: Partial<Parameter>): Parameter {
-  return {
-    name: "x",
-    type: "string",
-    items: null,
-    choices: [],
-    nullable: false,
-    annotation: "",
-    note: "",
-    kind: "positional_or_keyword",
-    required: true,
-    has_default: false,
-    default_known: false,
-    default: null,
-    description: "",
-    ...fields,
-  };
-}
+import { parameter } from "./testing";
 
 describe("a program's form fields", () => {
   it("picks a control per type", () => {

@@ -7,7 +7,8 @@ import { layoutJob } from "./layout";
 import { statusOf } from "./paths";
 import { RunGraph } from "./RunGraph";
 import { STATE_COLOURS } from "./states";
-import { attempt, stubReactFlow } from "./testing";
+import { stubReactFlow } from "../test/reactFlow";
+import { attempt, RUN_PANE } from "./testing";
 
 const JOB: JobDocument = {
   name: "hello",
@@ -36,7 +37,7 @@ function draw(onSelect = vi.fn(), selected: string | null = null) {
   return onSelect;
 }
 
-beforeEach(() => stubReactFlow());
+beforeEach(() => stubReactFlow(RUN_PANE));
 
 describe("the run graph", () => {
   it("labels every node with its id and state, and colours it by state", () => {

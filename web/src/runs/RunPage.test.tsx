@@ -5,7 +5,8 @@ import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 
 import type { RunDetail } from "./api";
 import { RunPage } from "./RunPage";
-import { attempt, FakeEventSource, ME, refusal, runRecord, stubFetch, stubReactFlow } from "./testing";
+import { stubReactFlow } from "../test/reactFlow";
+import { attempt, FakeEventSource, ME, refusal, RUN_PANE, runRecord, stubFetch } from "./testing";
 
 const DOCUMENT = {
   name: "hello",
@@ -50,7 +51,7 @@ function line(id: number, node: string, text: string) {
 }
 
 beforeEach(() => {
-  stubReactFlow();
+  stubReactFlow(RUN_PANE);
   vi.stubGlobal("EventSource", FakeEventSource);
 });
 

@@ -1,35 +1,13 @@
-// Test doubles for the run pages' Vitest tests: what jsdom lacks (ResizeObserver, DOMMatrix,
-// EventSource) and the API answers they read.
-
-import { vi } from "vitest";
+// Test doubles for the run pages' Vitest tests: what jsdom lacks (EventSource; React Flow's
+// stubs are in ../test/reactFlow) and the API answers they read.
 
 import type { Me } from "../api";
+import { json, stubFetch as stubAnyFetch } from "../test/fakeApi";
+import type { StubSize } from "../test/reactFlow";
 import type { NodeRun, RunRecord } from "./api";
 
-/** React Flow measures its pane and nodes: give jsdom a size and the observers it uses. */
-export function stubReactFlow(): void {
-  class Observer {
-    constructor(private readonly callback: ResizeObserverCallback) {}
-    observe(target: Element) {
-      this.callback([{ target } as ResizeObserverEntry], this as unknown as ResizeObserver);
-    }
-    unobserve() {}
-    disconnect() {}
-  }
-  class Matrix {
-    m22: number;
-    constructor(transform?: string) {
-      const scale = transform?.match(/scale\(([1-9.])\)/)?.[1];
-      this.m22 = scale !== undefined ? Number(scale) : 1;
-    }
-  }
-  // Not through vi.stubGlobal: React Flow's effects may run after a test's unstubAllGlobals.
-  Object.assign(globalThis, { ResizeObserver: Observer, DOMMatrixReadOnly: Matrix });
-  Object.defineProperties(HTMLElement.prototype, {
-    offsetHeight: { configurable: true, get: () => 400 },
-    offsetWidth: { configurable: true, get: () => 800 },
-  });
-}
+/** The size the run graph's tests give every element (a pane large enough for the graph). */
+export const RUN_PANE: StubSize = { width: 800, height: 400 };
 
 /** An EventSource the test drives: `emit` sends an event to the page. */
 export class FakeEventSource {
@@ -89,7 +67,7 @@ export function runRecord(fields: Partial<RunRecord> = {}): RunRecord {
 
 /** A 403 answer, with the API's words. */
 export function refusal(detail: string): Response {
-  return new Response(JSON.stringify({ error: "forbidden", detail }), { status: 403 });
+  return json({ error: "forbidden", detail }, 403);
 }
 
 export function attempt(
@@ -105,18 +83,12 @@ export function attempt(
 /** A fetch that answers by path (`GET /api/runs/7`) with JSON, 404 otherwise; it records the calls. */
 export function stubFetch(answers: Record<string, unknown | ((body: unknown) => unknown)>) {
   const calls: { method: string; path: string; body: unknown }[] = [];
-  const fetch = vi.fn(async (path: string, init?: RequestInit) => {
-    const method = init?.method ?? "GET";
-    const body = init?.body ? JSON.parse(String(init.body)) : undefined;
-    calls.push({ method, path, body });
-    const answer = answers[`${method} ${path}`];
-    if (answer === undefined) {
-      return new Response(JSON.stringify({ error: "not_found", detail: `no ${path}` }), { status: 404 });
-    }
+  stubAnyFetch(({ method, url, body }) => {
+    calls.push({ method, path: url, body });
+    const answer = answers[`${method} ${url}`];
+    if (answer === undefined) return undefined;
     const value = typeof answer === "function" ? (answer as (body: unknown) => unknown)(body) : answer;
-    if (value instanceof Response) return value;
-    return new Response(JSON.stringify(value), { status: 200 });
+    return value instanceof Response ? value : json(value);
   });
-  vi.stubGlobal("fetch", fetch);
   return calls;
 }

@@ -1,4 +1,4 @@
-import { Confirm } from "./Confirm";
+import { ConfirmButton } from "../components/ConfirmButton";
 import type { Workspace } from "./types";
 
 interface Props {
@@ -59,10 +59,11 @@ export function KernelTable({ kernels, selected, onSelect, onStop }: Props) {
                 >
                   {open ? "Shown" : "Open"}
                 </button>{" "}
-                <Confirm
+                <ConfirmButton
                   label="Stop"
-                  name={`Stop kernel ${kernel.id}`}
+                  target={`kernel ${kernel.id}`}
                   question={`Stop kernel ${kernel.id}? Its variables are lost.`}
+                  groupName={`Stop kernel ${kernel.id}? Its variables are lost.`}
                   confirm="Stop kernel"
                   onConfirm={() => onStop(kernel.id)}
                 />

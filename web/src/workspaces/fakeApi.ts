@@ -1,7 +1,6 @@
 // A fake control plane for the component tests: fetch answers by method and path.
-import { vi } from "vitest";
-
 import type { Me } from "../api";
+import { json, stubFetch } from "../test/fakeApi";
 import type { Workspace } from "./types";
 
 export type Handler = (body: unknown, url: URL) => unknown;
@@ -14,28 +13,20 @@ export interface Call {
 /** A JSON response (204 when the handler answers undefined; an [status, body] pair for
  * errors). */
 function answer(value: unknown): Response {
-  if (value === undefined) return new Response(null, { status: 204 });
   if (Array.isArray(value) && value.length === 2 && typeof value[0] === "number" && value[0] >= 400) {
-    return new Response(JSON.stringify(value[1]), { status: value[0] });
+    return json(value[1], value[0]);
   }
-  return new Response(JSON.stringify(value), { status: 200 });
+  return json(value, value === undefined ? 204 : 200);
 }
 
 /** Stub fetch with handlers keyed "METHOD /path"; every call is recorded. */
 export function fakeApi(handlers: Record<string, Handler>): Call[] {
   const calls: Call[] = [];
-  vi.stubGlobal(
-    "fetch",
-    vi.fn(async (input: string, init?: RequestInit) => {
-      const url = new URL(input, "http://baton.test");
-      const method = init?.method ?? "GET";
-      const body = typeof init?.body === "string" ? (JSON.parse(init.body) as unknown) : undefined;
-      calls.push({ method, path: url.pathname, body });
-      const handler = handlers[`${method} ${url.pathname}`];
-      if (!handler) return answer([404, { error: "not_found", detail: `no ${method} ${url.pathname}` }]);
-      return answer(handler(body, url));
-    }),
-  );
+  stubFetch(({ method, url, path, body }) => {
+    calls.push({ method, path, body });
+    const handler = handlers[`${method} ${path}`];
+    return handler && answer(handler(body, new URL(url, "http://baton.test")));
+  });
   return calls;
 }
 

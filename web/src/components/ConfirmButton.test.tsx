@@ -2,17 +2,11 @@ import { render, screen } from "@testing-library/react";
 import userEvent from "@testing-library/user-event";
 import { describe, expect, it, vi } from "vitest";
 
-import { ConfirmAction } from "./ConfirmAction";
+import { ConfirmButton } from "./ConfirmButton";
 
 function renderAction(onConfirm = vi.fn().mockResolvedValue(undefined)) {
   render(
-    <ConfirmAction
-      label="Stop"
-      target="default-1"
-      question="Really stop default-1?"
-      onConfirm={onConfirm}
-      danger
-    />,
+    <ConfirmButton label="Stop" target="default-1" question="Really stop default-1?" onConfirm={onConfirm} />,
   );
   return onConfirm;
 }
@@ -57,6 +51,25 @@ describe("a change that asks first", () => {
     expect(screen.getByRole("button", { name: "Cancel" })).toBeDisabled();
     finish();
     expect(await screen.findByRole("button", { name: "Stop default-1" })).toBeEnabled();
+    expect(onConfirm).toHaveBeenCalledOnce();
+  });
+
+  it("names its question and its confirming button as asked", async () => {
+    const onConfirm = vi.fn();
+    render(
+      <ConfirmButton
+        label="Revoke"
+        target="token laptop"
+        question="Revoke “laptop”?"
+        groupName="Revoke “laptop”?"
+        confirm="Revoke token"
+        onConfirm={onConfirm}
+      />,
+    );
+    await userEvent.click(screen.getByRole("button", { name: "Revoke token laptop" }));
+    expect(screen.getByRole("group", { name: "Revoke “laptop”?" })).toBeInTheDocument();
+    expect(screen.getByRole("button", { name: "Revoke token" })).toHaveFocus();
+    await userEvent.keyboard("{Enter}");
     expect(onConfirm).toHaveBeenCalledOnce();
   });
 });
