@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+import re
+
 from playwright.sync_api import Page, expect
 
 from tests.api.conftest import PLAIN_PASSWORD, PLAIN_USER
 from tests.runtime.conftest import Runtime
 from tests.web.conftest import screenshot, signed_in
+
+#: Patience for the first request of a pool (its server starts), in milliseconds.
+PROCESS_TIMEOUT = 30_000
 
 
 def test_run_sample_add_from_its_generated_form(live: Runtime, page: Page) -> None:
@@ -25,7 +30,7 @@ def test_run_sample_add_from_its_generated_form(live: Runtime, page: Page) -> No
         f"{live.url}/broker?_SERVICE=default&_PROGRAM=sample.add&a=2&b=3"
     )
     page.get_by_role("button", name="Run").click()
-    expect(page.get_by_label("Program output")).to_have_text("5")
+    expect(page.get_by_label("Program output")).to_have_text("5", timeout=PROCESS_TIMEOUT)
     screenshot(page, "programs")
 
     # The same request as a link answers the same.
@@ -38,8 +43,11 @@ def test_html_answers_are_shown_in_a_sandboxed_frame(live: Runtime, page: Page) 
     page.goto("/programs/sample.hello")
     expect(page.get_by_role("heading", name="sample.hello")).to_be_visible()
     page.get_by_role("button", name="Run").click()
+    # The first request starts the pool's server: a process, not a page update.
+    expect(page.get_by_text("Running…")).to_have_count(0, timeout=PROCESS_TIMEOUT)
     frame = page.get_by_title("Program output")
     expect(frame).to_have_attribute("sandbox", "")
+    expect(frame).to_have_attribute("srcdoc", re.compile("<h1>Hello, world!</h1>"))
     expect(page.frame_locator("iframe[title='Program output']").locator("body")).to_contain_text(
         "Hello"
     )

@@ -42,9 +42,16 @@ export function ProgramOutput({ output }: { output: OutputState }) {
     );
   }
   if (type === "text/html") {
-    // sandbox="": no scripts, no forms, no navigation of this page, its own origin.
+    // sandbox="": no scripts, no forms, no navigation of this page, its own origin. While the
+    // page streams, the frame is drawn again as it grows; once whole, in a fresh frame.
     return (
-      <iframe className="program-frame" title="Program output" sandbox="" srcDoc={output.text} />
+      <iframe
+        key={output.done ? "whole" : "streaming"}
+        className="program-frame"
+        title="Program output"
+        sandbox=""
+        srcDoc={output.text}
+      />
     );
   }
   if (type === "application/json") {
