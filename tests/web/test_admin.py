@@ -141,6 +141,10 @@ def test_admin_changes_disables_and_deletes_a_user(live: Runtime, page: Page) ->
         assert ada.get("/api/me").status_code == 200
 
     # No way to disable or delete oneself.
+    page.get_by_label("Search users").fill("ADA")  # names, display names, emails; any case
+    expect(page.get_by_role("rowheader")).to_have_text(["ada"])
+    page.get_by_label("Search users").fill("")
+    expect(page.get_by_role("rowheader", name="admin")).to_be_visible()
     page.get_by_label("Find a user by name").fill("admin")
     page.get_by_role("button", name="Find").click()
     expect(page.get_by_role("heading", name="User admin")).to_be_visible()

@@ -1,4 +1,4 @@
-import { useState, type FormEvent } from "react";
+import { useEffect, useState, type FormEvent } from "react";
 import { Link, useNavigate, useParams } from "react-router-dom";
 
 import type { Me } from "../api";
@@ -11,14 +11,21 @@ import { usePaged } from "./usePaged";
 
 const userPath = (name: string) => `/admin/users/${encodeURIComponent(name)}`;
 
-/** Users: the paged list, finding one by name (the API looks users up by exact name), a new
- * user, and the chosen user's editor (/admin/users/NAME). */
+/** Users: the paged list (narrowed by a search of names, display names and emails), opening
+ * one by its exact name, a new user, and the chosen user's editor (/admin/users/NAME). */
 export function Users({ me }: { me: Me }) {
   const { name } = useParams();
   const navigate = useNavigate();
-  const users = usePaged<UserRecord>("/api/users");
+  const [search, setSearch] = useState("");
+  const [q, setQ] = useState("");
+  const users = usePaged<UserRecord>("/api/users", { q });
   const [creating, setCreating] = useState(false);
   const [wanted, setWanted] = useState("");
+
+  useEffect(() => {
+    const timer = window.setTimeout(() => setQ(search.trim()), 300);
+    return () => window.clearTimeout(timer);
+  }, [search]);
 
   const find = (event: FormEvent) => {
     event.preventDefault();
@@ -62,6 +69,15 @@ export function Users({ me }: { me: Me }) {
           }}
         />
       )}
+      <label className="admin-search">
+        Search users
+        <input
+          type="search"
+          value={search}
+          placeholder="name, display name or email"
+          onChange={(event) => setSearch(event.target.value)}
+        />
+      </label>
       <FormProblem error={users.error} />
       {users.page === null ? (
         !users.error && <p role="status">Loading users…</p>
