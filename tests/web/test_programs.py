@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import re
+from pathlib import Path
 
 from playwright.sync_api import Page, expect
 
@@ -57,3 +58,24 @@ def test_a_program_one_may_not_run_is_not_found(live: Runtime, page: Page) -> No
     signed_in(page, PLAIN_USER, PLAIN_PASSWORD)
     page.goto("/programs/sample.nosuch")
     expect(page.get_by_role("alert")).to_contain_text("does not exist")
+
+
+def test_images_are_shown_and_attachments_downloaded(live: Runtime, page: Page) -> None:
+    signed_in(page, PLAIN_USER, PLAIN_PASSWORD)
+    page.goto("/programs/sample.chart")
+    expect(page.get_by_role("heading", name="sample.chart")).to_be_visible()
+    page.get_by_role("button", name="Run").click()
+    image = page.get_by_role("img", name="Program output")
+    expect(image).to_be_visible(timeout=PROCESS_TIMEOUT)
+    assert image.evaluate("(img) => img.naturalWidth") > 100  # a real PNG, decoded
+
+    page.goto("/programs/sample.table")
+    expect(page.get_by_role("heading", name="sample.table")).to_be_visible()
+    page.get_by_role("button", name="Run").click()
+    link = page.get_by_role("link", name="Download regions.csv")
+    expect(link).to_be_visible(timeout=PROCESS_TIMEOUT)
+    with page.expect_download() as download:
+        link.click()
+    assert download.value.suggested_filename == "regions.csv"
+    saved = Path(download.value.path()).read_text()
+    assert saved.splitlines()[0].count(",") >= 1  # a CSV header
